@@ -1,0 +1,309 @@
+//! The streaming state of one machine's console: which reports are open,
+//! which lines belong to them, and when they end.
+
+use std::collections::VecDeque;
+
+use crate::report::{self, Block, CrashReport};
+use crate::{Detector, NotableEvent};
+
+/// Who printed a line, as far as the console says.
+///
+/// Kernels built with `CONFIG_PRINTK_CALLER` tag each line with the task
+/// (`T123`) or CPU (`C1`) that printed it; lines of two CPUs spliced into
+/// each other can then be told apart. Without a printk stamp at all a line
+/// is `None` (user-space output, continuation lines); with a stamp but no
+/// caller id it is `Console`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context<'a> {
+    None,
+    Console,
+    Caller(&'a str),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum OwnedContext {
+    None,
+    Console,
+    Task(String),
+    Cpu(String),
+}
+
+impl OwnedContext {
+    fn from(c: Context<'_>) -> Self {
+        match c {
+            Context::None => OwnedContext::None,
+            Context::Console => OwnedContext::Console,
+            Context::Caller(id) if id.starts_with('C') => OwnedContext::Cpu(id.to_string()),
+            Context::Caller(id) => OwnedContext::Task(id.to_string()),
+        }
+    }
+
+    fn same(&self, c: Context<'_>) -> bool {
+        match (self, c) {
+            (OwnedContext::None, Context::None) => true,
+            (OwnedContext::Console, Context::Console) => true,
+            (OwnedContext::Task(a) | OwnedContext::Cpu(a), Context::Caller(b)) => a == b,
+            _ => false,
+        }
+    }
+
+    fn has_stamp(&self) -> bool {
+        !matches!(self, OwnedContext::None)
+    }
+}
+
+/// One line of console text, its printk stamps and syslog header already
+/// removed by the reader.
+#[derive(Debug, Clone, Copy)]
+pub struct Line<'a> {
+    pub text: &'a str,
+    pub context: Context<'a>,
+    /// The caller's tag for this line (a line number, an index into its
+    /// own table); handed back in the findings so the caller can attach
+    /// file, line, machine and time.
+    pub at: u64,
+}
+
+impl<'a> Line<'a> {
+    /// A line of plain text with no printk stamp.
+    pub fn from_console_text(text: &'a str, at: u64) -> Self {
+        Line {
+            text,
+            context: Context::None,
+            at,
+        }
+    }
+}
+
+/// What a console hands back.
+#[derive(Debug, Clone)]
+pub enum Finding {
+    Crash(Box<CrashReport>),
+    Event(NotableEvent),
+}
+
+/// Lines kept before a report header: kernel lines just before an oops
+/// often carry the "cut here" marker and the first half of a split message.
+const RING: usize = 50;
+/// A report that never ends (a hung machine printing forever) is cut here.
+const MAX_REPORT_LINES: usize = 1000;
+/// Ring lines taken into a report in plain console context, and in task context.
+const PREFIX_CONSOLE: usize = 5;
+const PREFIX_TASK: usize = 50;
+
+struct Pending {
+    family: usize,
+    context: OwnedContext,
+    start: u64,
+    end: u64,
+    prefix: Vec<String>,
+    lines: Vec<String>,
+    raw: Vec<String>,
+    seen: usize,
+    text_lines: usize,
+    skip_rest: bool,
+    cpu_traceback: bool,
+}
+
+impl Pending {
+    fn owns(&self, c: Context<'_>) -> bool {
+        match &self.context {
+            OwnedContext::Task(_) if self.cpu_traceback => {
+                self.context.same(c) || matches!(c, Context::Caller(id) if id.starts_with('C'))
+            }
+            ctx => ctx.same(c),
+        }
+    }
+}
+
+pub struct Console<'d> {
+    det: &'d Detector,
+    ring: VecDeque<(String, OwnedContext, bool)>,
+    open: Vec<Pending>,
+}
+
+impl<'d> Console<'d> {
+    pub(crate) fn new(det: &'d Detector) -> Self {
+        Console {
+            det,
+            ring: VecDeque::with_capacity(RING),
+            open: Vec::new(),
+        }
+    }
+
+    /// True when no report is open: a line without any marker can then be
+    /// skipped without being fed.
+    pub fn is_idle(&self) -> bool {
+        self.open.is_empty()
+    }
+
+    /// Feeds one line; findings that complete are pushed to `out`.
+    pub fn push(&mut self, line: &Line<'_>, out: &mut Vec<Finding>) {
+        let text = line.text;
+        let may_match = self.det.marker_finder().is_match(text);
+        if may_match && let Some(ev) = self.det.events.find(text) {
+            out.push(Finding::Event(NotableEvent {
+                kind: ev.kind,
+                rule: ev.rule,
+                template: ev.template,
+                message: text.to_string(),
+                at: line.at,
+            }));
+        }
+        let header = if may_match {
+            self.det.oops.match_header(text)
+        } else {
+            None
+        };
+        let owner = self.open.iter().position(|p| p.owns(line.context));
+        match (header, owner) {
+            (Some(family), owner) => match owner {
+                Some(i) if self.det.oops.continues_report(text, self.open[i].seen) => {
+                    self.append(i, line)
+                }
+                Some(i) => {
+                    let done = self.open.swap_remove(i);
+                    self.emit(done, out);
+                    self.start(family, line);
+                }
+                None => self.start(family, line),
+            },
+            (None, Some(i)) => {
+                if self.det.oops.ends_report(text) && !self.open[i].context.has_stamp_caller() {
+                    let done = self.open.swap_remove(i);
+                    self.emit(done, out);
+                } else {
+                    self.append(i, line);
+                    if self.det.oops.closes_report(text) {
+                        let done = self.open.swap_remove(i);
+                        self.emit(done, out);
+                    }
+                }
+            }
+            (None, None) => {}
+        }
+        // Reports of other contexts still count lines, so none stays open forever.
+        let mut i = 0;
+        while i < self.open.len() {
+            self.open[i].seen += 1;
+            if self.open[i].seen > MAX_REPORT_LINES {
+                let done = self.open.swap_remove(i);
+                self.emit(done, out);
+            } else {
+                i += 1;
+            }
+        }
+        self.remember(line);
+    }
+
+    /// Ends the stream: open reports are completed.
+    pub fn finish(&mut self, out: &mut Vec<Finding>) {
+        let mut open = std::mem::take(&mut self.open);
+        open.sort_by_key(|p| p.start);
+        for p in open {
+            self.emit(p, out);
+        }
+        self.ring.clear();
+    }
+
+    fn remember(&mut self, line: &Line<'_>) {
+        let questionable = report::is_questionable(line.text);
+        if self.ring.len() == RING {
+            let (mut s, _, _) = self.ring.pop_front().expect("ring is full");
+            s.clear();
+            s.push_str(line.text);
+            self.ring
+                .push_back((s, OwnedContext::from(line.context), questionable));
+        } else {
+            self.ring.push_back((
+                line.text.to_string(),
+                OwnedContext::from(line.context),
+                questionable,
+            ));
+        }
+    }
+
+    fn start(&mut self, family: usize, line: &Line<'_>) {
+        let context = OwnedContext::from(line.context);
+        let max_prefix = if matches!(context, OwnedContext::Task(_)) {
+            PREFIX_TASK
+        } else {
+            PREFIX_CONSOLE
+        };
+        let mut prefix: Vec<String> = self
+            .ring
+            .iter()
+            .rev()
+            .filter(|(text, ctx, questionable)| {
+                *ctx == context && !text.trim().is_empty() && !*questionable
+            })
+            .take(max_prefix)
+            .map(|(text, _, _)| text.clone())
+            .collect();
+        prefix.reverse();
+        self.open.push(Pending {
+            family,
+            context,
+            start: line.at,
+            end: line.at,
+            prefix,
+            lines: vec![line.text.to_string()],
+            raw: vec![line.text.to_string()],
+            seen: 0,
+            text_lines: 1,
+            skip_rest: false,
+            cpu_traceback: false,
+        });
+    }
+
+    fn append(&mut self, i: usize, line: &Line<'_>) {
+        let p = &mut self.open[i];
+        p.end = line.at;
+        p.raw.push(line.text.to_string());
+        let text = line.text;
+        // Unreliable `? func+0x` frames only add noise to titles.
+        if p.context.has_stamp() && report::is_questionable(text) {
+            return;
+        }
+        p.text_lines += 1;
+        let mut skip = p.skip_rest;
+        if text.contains("Disabling lock debugging due to kernel taint") {
+            skip = true;
+        } else if text.contains("Sending NMI from CPU") {
+            p.cpu_traceback = true;
+        } else if p.text_lines > 22
+            && (text.contains("Kernel panic - not syncing")
+                || text.contains("WARNING: possible circular locking dependency detected"))
+        {
+            // The panic that panic_on_warn adds repeats the stack we already have.
+            p.skip_rest = true;
+            skip = true;
+        }
+        if !skip {
+            p.lines.push(text.to_string());
+        }
+    }
+
+    fn emit(&self, p: Pending, out: &mut Vec<Finding>) {
+        let block = Block {
+            family: p.family,
+            has_stamp: p.context.has_stamp(),
+            prefix: &p.prefix,
+            lines: &p.lines,
+            raw: &p.raw,
+            start: p.start,
+            end: p.end,
+        };
+        if let Some(rep) = report::analyze(self.det, &block) {
+            out.push(Finding::Crash(Box::new(rep)));
+        }
+    }
+}
+
+impl OwnedContext {
+    /// Reports of a task keep going past another task's oops (syzkaller's
+    /// rule): only plain console reports end at foreign stack-bearing messages.
+    fn has_stamp_caller(&self) -> bool {
+        matches!(self, OwnedContext::Task(_) | OwnedContext::Cpu(_))
+    }
+}

@@ -1,0 +1,2 @@
+//! Scanning: reads log files and finds the crash reports and notable
+//! events in them.
