@@ -52,12 +52,28 @@ impl OwnedContext {
     }
 }
 
+/// Who wrote a line. Only Linux kernel text is searched for Linux crash
+/// reports: vmkernel says `WARNING: NFS: ...` for what Linux would call a
+/// notable event, and the Xen hypervisor has formats of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A Linux kernel, or text that may be one (a console capture).
+    Linux,
+    /// VMware ESX/ESXi vmkernel.
+    Vmkernel,
+    /// The Xen hypervisor (`xl dmesg`).
+    Xen,
+    /// A user-space program logging through syslog.
+    Program,
+}
+
 /// One line of console text, its printk stamps and syslog header already
 /// removed by the reader.
 #[derive(Debug, Clone, Copy)]
 pub struct Line<'a> {
     pub text: &'a str,
     pub context: Context<'a>,
+    pub origin: Origin,
     /// The caller's tag for this line (a line number, an index into its
     /// own table); handed back in the findings so the caller can attach
     /// file, line, machine and time.
@@ -70,6 +86,7 @@ impl<'a> Line<'a> {
         Line {
             text,
             context: Context::None,
+            origin: Origin::Linux,
             at,
         }
     }
@@ -140,6 +157,18 @@ impl<'d> Console<'d> {
     /// Feeds one line; findings that complete are pushed to `out`.
     pub fn push(&mut self, line: &Line<'_>, out: &mut Vec<Finding>) {
         let text = line.text;
+        if text.contains("** replaying previous printk message **") {
+            // printk cut the previous line short and prints it again whole:
+            // a report opened by the cut line is opened again by the replay.
+            if let Some(i) = self
+                .open
+                .iter()
+                .position(|p| p.seen <= 1 && p.raw.len() == 1)
+            {
+                self.open.swap_remove(i);
+            }
+            return;
+        }
         let may_match = self.det.marker_finder().is_match(text);
         if may_match && let Some(ev) = self.det.events.find(text) {
             out.push(Finding::Event(NotableEvent {
@@ -149,6 +178,9 @@ impl<'d> Console<'d> {
                 message: text.to_string(),
                 at: line.at,
             }));
+        }
+        if line.origin != Origin::Linux {
+            return;
         }
         let header = if may_match {
             self.det.oops.match_header(text)
@@ -194,6 +226,12 @@ impl<'d> Console<'d> {
             }
         }
         self.remember(line);
+    }
+
+    /// Tells the console that lines were skipped: the lines it remembers
+    /// no longer come just before the next one.
+    pub fn gap(&mut self) {
+        self.ring.clear();
     }
 
     /// Ends the stream: open reports are completed.

@@ -12,69 +12,129 @@ use crate::oops::{Part, Pick, Stack};
 /// locking and string helpers that only carry the fault up the stack.
 /// Matched as substrings, as syzkaller does.
 pub(crate) const SKIP: &[&str] = &[
+    // Sanitizers and reporting machinery.
     "__sanitizer",
     "__asan",
     "kasan",
+    "hwasan",
     "__msan",
     "kmsan",
+    "kcsan_setup_watchpoint",
     "check_memory_region",
+    "check_heap_object",
+    "check_object",
     "read_word_at_a_time",
+    "(read|write)_once_.*nocheck",
     "print_address_description",
     "panic",
     "invalid_op",
     "report_bug",
     "fixup_bug",
+    "print_report",
+    "print_usage_bug",
     "do_error",
-    "_trap",
-    "dump_stack",
-    "dump_backtrace",
+    "_trap$|do_trap",
     "show_stack",
+    "dump_stack",
+    "walk_stack",
+    "dump_backtrace",
     "warn_slowpath",
     "warn_alloc",
+    "warn_bogus",
     "__warn",
+    "print_tainted",
+    "^get_taint$",
+    "__fortify_report",
+    "stack_trace_consume_entry",
+    "arch_stack_walk",
+    "stack_trace_save",
+    "hex_dump_to_buffer",
+    "print_hex_dump",
+    "assertfail",
+    // Allocators and the page cache: the caller asked for the memory.
+    "alloc_page",
+    "k?v?(?:m|z|c)alloc",
+    "krealloc",
+    "kmem_cache",
+    "allocate_slab",
+    "__alloc_frozen_pages_noprof",
+    "folio_(?:alloc|unlock)",
+    "filemap_alloc_folio",
+    "__filemap_get_folio",
+    "find_or_create_page",
+    "do_read_cache_folio",
+    "read_cache_page",
+    "pagecache_get_page",
+    "grab_cache_page_write_begin",
+    "slab_",
+    "^kv?free$",
+    "kfree_skb",
+    "xas_(?:start|load|find)",
+    "find_lock_entries",
+    "truncate_inode_pages_range",
+    "__phys_addr",
+    // Debug objects and locking.
     "debug_object",
     "timer_is_static_object",
     "work_is_static_object",
+    "__might_fault",
+    "print_unlock",
+    "imbalance_bug",
     "lockdep",
+    "bh_enable",
+    "bh_disable",
     "perf_trace",
     "lock_acquire",
     "lock_release",
     "lock_class",
     "mark_lock",
-    "reacquire_held_locks",
+    "(reacquire|mark)_held_locks",
+    "raw_spin_rq",
     "spin_lock",
     "spin_trylock",
     "spin_unlock",
-    "raw_read_lock",
-    "raw_read_trylock",
-    "raw_write_lock",
-    "raw_write_trylock",
+    "read_lock",
+    "read_trylock",
+    "write_lock",
+    "write_trylock",
+    "read_unlock",
+    "write_unlock",
     "^down$",
     "down_read",
     "down_write",
     "down_read_trylock",
     "down_write_trylock",
+    "down_trylock",
     "up_read",
     "up_write",
-    "mutex_lock",
-    "mutex_trylock",
-    "mutex_unlock",
-    "mutex_remove_waiter",
+    "^mutex_",
+    "^__mutex_",
+    "^rt_mutex_",
+    "owner_on_cpu",
     "osq_lock",
     "osq_unlock",
+    "atomic(64)?_(dec|inc|read|set|or|xor|and|add|sub|fetch|xchg|cmpxchg|try)",
+    "(set|clear|change|test)_bit",
     "__wake_up",
-    "refcount_add",
-    "refcount_sub",
-    "refcount_inc",
-    "refcount_dec",
-    "refcount_set",
-    "refcount_read",
-    "refcount_warn",
+    "^refcount_",
+    "^kref_",
+    "ref_tracker",
+    "seqprop_assert",
+    "(trace|lockdep)_(hard|soft)irq",
+    "^(un)?lock_page",
+    "__might_resched",
+    "might_fault",
+    "might_sleep",
+    "^complete$",
+    "wait_for_completion",
+    "finish_wait",
+    // String, copy and list helpers.
     "memcpy",
     "memcmp",
     "memset",
     "memchr",
     "memmove",
+    "memdup",
     "strcmp",
     "strncmp",
     "strcpy",
@@ -82,20 +142,31 @@ pub(crate) const SKIP: &[&str] = &[
     "strncpy",
     "strscpy",
     "strlen",
+    "strstr",
     "strnstr",
     "strnlen",
     "strchr",
+    "strdup",
+    "strndup",
     "copy_to_user",
     "copy_from_user",
+    "copy_to_iter",
+    "copy_from_iter",
+    "copy_page_to_iter",
+    "copy_page_from_iter",
+    "copy_folio_to_iter",
+    "^copyin$",
+    "^copyout$",
     "put_user",
     "get_user",
-    "might_fault",
-    "might_sleep",
     "list_add",
     "list_del",
     "list_replace",
     "list_move",
     "list_splice",
+    "^rb_",
+    "^__rb_",
+    "^klist_",
     "_indirect_thunk_",
     "string",
     "pointer",
@@ -104,6 +175,11 @@ pub(crate) const SKIP: &[&str] = &[
     "kasprintf",
     "kvasprintf",
     "printk",
+    "va_format",
+    "rhashtable_lookup",
+    "extract_(user|iter)_to_sg",
+    "^crc\\d+",
+    "crc_itu_t",
     "dev_info",
     "dev_notice",
     "dev_warn",
@@ -113,7 +189,12 @@ pub(crate) const SKIP: &[&str] = &[
     "dev_emerg",
     "program_check_exception",
     "program_check_common",
+    // Timers, work queues and the device model: generic teardown paths.
     "del_timer",
+    "lock_timer_base",
+    "__timer_delete_sync",
+    "sk_stop_timer_sync",
+    "__mod_timer",
     "flush_work",
     "__cancel_work_timer",
     "cancel_work_sync",
@@ -121,17 +202,21 @@ pub(crate) const SKIP: &[&str] = &[
     "flush_workqueue",
     "drain_workqueue",
     "destroy_workqueue",
-    "finish_wait",
+    "queue_work",
+    "insert_work",
+    "__queue_delayed_work",
+    "queue_delayed_work_on",
     "kthread_stop",
-    "kobject_del",
-    "kobject_put",
-    "kobject_uevent_env",
+    "kobject_",
     "add_uevent_var",
     "get_device_parent",
     "device_add",
     "device_del",
     "device_unregister",
     "device_destroy",
+    "device_release",
+    "devres_release_all",
+    "^put_device$",
     "hwrng_unregister",
     "i2c_del_adapter",
     "__unregister_client",
@@ -147,26 +232,30 @@ pub(crate) const SKIP: &[&str] = &[
     "usb_control_msg",
     "usb_hcd_submit_urb",
     "usb_submit_urb",
-    "^die$",
-    "__die",
-    "die_body",
-    "oops_end",
-    "bad_area",
-    "do_page_fault",
-    "page_fault_oops",
-    "kernelmode_fixup_or_oops",
-    "no_context",
-    "exc_page_fault",
-    "asm_exc_",
-    "exc_general_protection",
-    "exc_invalid_op",
-    "handle_bug",
-    "^bug_handler",
-    "nmi_panic",
-    "bad_stack",
-    "handle_bad_stack",
-    "^el1_",
-    "el1h_64_",
+    "ida_free",
+    "cleanup_srcu_struct",
+    "drop_nlink",
+    "^iput$",
+    "^iput_final$",
+    "^ihold$",
+    "fast_dput",
+    "dput",
+    // MMIO accessors: the driver calling them is at fault.
+    "readb$",
+    "readw$",
+    "readl$",
+    "readq$",
+    "writeb$",
+    "writew$",
+    "writel$",
+    "writeq$",
+    "logic_in",
+    "logic_out",
+    // Exception entry paths.
+    "do_(kernel|translation)_fault",
+    "do_mem_abort",
+    "el1_abort",
+    "el1h_64_sync(?:_handler)?",
 ];
 
 /// Generic entry points: in a stall, the frame just above one of these
@@ -177,111 +266,131 @@ const STALL_ANCHORS: &[&str] = &[
     "do_fast_syscall_",
     "sysenter_dispatch",
     "tracesys_phase2",
+    "el0_svc_handler",
+    "invoke_syscall",
+    "ret_fast_syscall",
     "netif_receive_skb",
     "do_softirq",
     "call_timer_fn",
     "_run_timers",
     "run_timer_softirq",
+    "hrtimer_run",
     "run_ksoftirqd",
     "smpboot_thread_fn",
     "^kthread$",
     "start_secondary",
     "cpu_startup_entry",
     "ret_from_fork",
+    // File and device operations: the frame above names the driver.
     "vfs_write",
     "vfs_read",
     "vfs_iter_read",
     "vfs_iter_write",
     "do_iter_read",
     "do_iter_write",
+    "call_read_iter",
+    "call_write_iter",
+    "new_sync_read",
+    "new_sync_write",
     "vfs_ioctl",
+    "ksys_ioctl",
+    "compat_ioctl",
+    "compat_sys_ioctl",
     "blkdev_driver_ioctl",
     "blkdev_ioctl",
-    "^call_read_iter",
-    "^call_write_iter",
     "do_iter_readv_writev",
     "^call_mmap",
     "mmap_region",
     "do_mmap",
     "do_dentry_open",
     "vfs_open",
+    // Sockets: the frame above names the protocol.
     "^sock_sendmsg",
     "^sock_recvmsg",
     "^sock_release",
     "^__sock_release",
-    "__sys_setsockopt",
+    "^setsockopt$",
     "kernel_setsockopt",
     "sock_common_setsockopt",
-    "__sys_listen",
+    "^listen$",
     "kernel_listen",
     "sk_common_release",
     "^sock_mmap",
-    "__sys_accept",
+    "^accept$",
     "kernel_accept",
     "^sock_do_ioctl",
     "^sock_ioctl",
     "^compat_sock_ioctl",
     "^nfnetlink_rcv_msg",
-    "^(compat_)?(SYSC|SyS|__sys|___sys|__do_sys|__se_sys|__x64_sys|__ia32_sys|__arm64_sys)_(socketpair|connect|ioctl)",
+    "^rtnetlink_rcv_msg",
+    "^netlink_dump",
+    "^(sys_)?(socketpair|connect|ioctl)",
+    // Page faults and the return to user space.
     "__do_fault",
-    "handle_mm_fault",
     "do_page_fault",
     "^page_fault$",
     "__fput",
     "task_work_run",
     "exit_to_usermode",
-    "exit_to_user_mode",
-    "^el0_svc",
-    "invoke_syscall",
+    "smp_call_function",
+    "tasklet_action",
+    "tasklet_hi_action",
 ];
 
-/// Syscall wrappers differ per architecture and kernel version; titles
-/// use one name: `__x64_sys_read` and `__arm64_sys_read` are `sys_read`,
-/// the inner `__se_sys_read`, `__do_sys_read`, `SyS_read` are `read`.
-const SYSCALL_PREFIXES: &[(&str, &str)] = &[
-    ("__x64_sys_", "sys_"),
-    ("__ia32_sys_", "sys_"),
-    ("__arm64_sys_", "sys_"),
-    ("__riscv_sys_", "sys_"),
-    ("__se_sys_", ""),
-    ("__do_sys_", ""),
-    ("compat_SYSC_", ""),
-    ("compat_SyS_", ""),
-    ("SYSC_", ""),
-    ("SyS_", ""),
+/// Syscall wrappers differ per architecture and kernel version; they are
+/// trimmed in this order, so `__x64_sys_read` becomes `sys_read` and
+/// `__se_sys_read`, `__do_sys_read`, `SyS_read` become `read`.
+const SYSCALL_PREFIXES: &[&str] = &[
+    "SYSC_",
+    "SyS_",
+    "sys_",
+    "__x64_",
+    "__ia32_",
+    "__arm64_",
+    "____sys_",
+    "___sys_",
+    "__sys_",
+    "__se_",
+    "__se_sys_",
+    "__do_sys_",
+    "compat_SYSC_",
+    "compat_SyS_",
+    "ksys_",
 ];
 
 struct Regexes {
     frame: Regex,
+    arm_frame: Regex,
     corrupted_line: Regex,
     questionable: Regex,
     anchors: Regex,
-    stack_frame: Regex,
 }
 
 fn regexes() -> &'static Regexes {
     static R: OnceLock<Regexes> = OnceLock::new();
     R.get_or_init(|| Regexes {
         frame: compile(r"^ *(?:{PC} ){0,2}{FUNC}"),
+        // 32-bit arm prints "[<pc>] (callee) from [<pc>] (caller+0x..)".
+        arm_frame: compile(r"^ *{PC} \(([a-zA-Z0-9_.]+)\) from {PC} \({FUNC}"),
         corrupted_line: compile(
             r"^( \[<?(?:0x)?[0-9a-f]+>?\])? should_fail(slab)?(\.[a-z0-9.]+)?\+0x",
         ),
-        questionable: compile(r"(\[<[0-9a-f]+>\])? \? +[a-zA-Z0-9_.]+\+0x[0-9a-f]+/[0-9a-f]+"),
+        questionable: compile(r"(\[<[0-9a-f]+>\])? \? "),
         anchors: Regex::new(&STALL_ANCHORS.join("|")).expect("anchors"),
-        stack_frame: compile(
-            r"^ *(?:\[<?(?:[0-9a-f]+)>?\] ?){0,2}[ \t]*(?:[0-9]+:)?(\.?[a-zA-Z0-9_.]+)\+0x([0-9a-f]+)/0x([0-9a-f]+)",
-        ),
     })
 }
 
-/// `? func+0x..` frames are guesses of the unwinder.
+/// `? func+0x..` frames (and powerpc's `(unreliable)`) are guesses of the unwinder.
 pub(crate) fn is_questionable(line: &str) -> bool {
-    line.contains(" ? ") && !line.contains("<EOI>") && regexes().questionable.is_match(line)
+    !line.contains("<EOI>")
+        && ((line.contains(" ? ") && regexes().questionable.is_match(line))
+            || line.ends_with(" (unreliable)"))
 }
 
 /// Whether a line looks like a stack frame (used by corruption checks).
 pub(crate) fn is_stack_frame(line: &str) -> bool {
-    regexes().stack_frame.is_match(line)
+    let r = regexes();
+    r.frame.is_match(line) || r.arm_frame.is_match(line)
 }
 
 /// Follows a format's stack description through the report text.
@@ -338,6 +447,13 @@ pub(crate) fn extract(
                     }
                     if let Some(caps) = r.frame.captures(ln) {
                         push_capture(&mut frames, &caps, skip);
+                    } else if let Some(caps) = r.arm_frame.captures(ln) {
+                        // Both callee and caller: the top frame is only ever a callee.
+                        for m in caps.iter().skip(1).flatten() {
+                            if !skip.is_some_and(|s| s.is_match(m.as_str())) {
+                                frames.push(strip_syscall(m.as_str()));
+                            }
+                        }
                     }
                 }
                 let _ = jumped;
@@ -388,6 +504,10 @@ fn pick_stall(frames: &[String]) -> Option<String> {
     let mut prev = &frames[0];
     for f in frames {
         if anchors.is_match(f) {
+            // Its callers vary (smp_call_function_single, _many): name it.
+            if f.contains("smp_call_function") {
+                return Some("smp_call_function".to_string());
+            }
             return Some(prev.clone());
         }
         prev = f;
@@ -396,11 +516,12 @@ fn pick_stall(frames: &[String]) -> Option<String> {
 }
 
 pub(crate) fn strip_syscall(name: &str) -> String {
-    for (prefix, replacement) in SYSCALL_PREFIXES {
+    let mut name = name;
+    for prefix in SYSCALL_PREFIXES {
         if let Some(rest) = name.strip_prefix(prefix)
             && !rest.is_empty()
         {
-            return format!("{replacement}{rest}");
+            name = rest;
         }
     }
     name.to_string()
@@ -418,7 +539,7 @@ fn pick_hang(frames: &[String]) -> Option<String> {
     ];
     for f in frames {
         for (anchor, replacement) in ANCHORS {
-            if f.starts_with(anchor) {
+            if f.contains(anchor) {
                 return Some(if replacement.is_empty() {
                     f.clone()
                 } else {
@@ -432,6 +553,7 @@ fn pick_hang(frames: &[String]) -> Option<String> {
         "_lock",
         "_slowlock",
         "down",
+        "rwsem",
         "completion",
         "kthread",
         "wait",

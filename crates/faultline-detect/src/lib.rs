@@ -22,7 +22,7 @@ pub mod oops;
 mod report;
 mod title;
 
-pub use console::{Console, Context, Finding, Line};
+pub use console::{Console, Context, Finding, Line, Origin};
 pub use events::{EventKind, EventMatch, EventTable};
 pub use report::{CrashReport, ReportKind};
 

@@ -74,8 +74,31 @@ pub struct Family {
     pub formats: &'static [Format],
 }
 
-const RIP: &str = r"(?:N?IP:? |EIP is at |PC is at |pc : |RIP  )(?:(?:[0-9]+:)?(?:{PC} +){0,2}{FUNC}|[0-9]+:0x[0-9a-f]+|(?:[0-9]+:)?{PC} +\[< *\(null\)>\] +\(null\)|[0-9]+: +\(null\))";
-const CALL_TRACE: &str = r"Call [Tt]race:";
+/// A `RIP:`/`IP:`/`pc :`/`PC is at` line naming the faulting function
+/// (old x86_64 kernels print `RIP  [<addr>] func`, i386 `EIP is at func`).
+const RIP: &str = r"(?:(?:IP|NIP|pc |PC is at|EIP is at):? |RIP  )(?:(?:[0-9]+:)?(?:{PC} +){0,2}{FUNC}|(?:[0-9]+:)?0x[0-9a-f]+|(?:[0-9]+:)?{PC} +\[< *\(null\)>\] +\(null\)|[0-9]+: +\(null\))";
+/// A WARNING's stack starts at its RIP line (x86) or `--- interrupt:` (powerpc).
+const WARN_RIP: &str = r"(?:(?:IP|NIP|pc |PC is at|EIP is at):? |RIP  )(?:(?:[0-9]+:)?(?:{PC} +){0,2}{FUNC}|(?:[0-9]+:)?0x[0-9a-f]+|(?:[0-9]+:)?{PC} +\[< *\(null\)>\] +\(null\)|[0-9]+: +\(null\))|--- interrupt: [0-9]+ at {FUNC}";
+const CALL_TRACE: &str = r"Call [Tt]race:|Backtrace:";
+
+const TRACE: &[Part] = &[Part::Line(CALL_TRACE), Part::Trace];
+const RIP_TRACE: &[Part] = &[Part::Line(RIP), Part::Line(CALL_TRACE), Part::Trace];
+const RIP_ONLY: &[Part] = &[Part::Line(RIP)];
+const PC_TRACE: &[Part] = &[
+    Part::Line(r"{PC} +{FUNC}"),
+    Part::Line(CALL_TRACE),
+    Part::Trace,
+];
+const WARN_PARTS: &[Part] = &[Part::Line(WARN_RIP), Part::Trace];
+const KFENCE_PARTS: &[Part] = &[
+    Part::Line(r"BUG: KFENCE: (?:[a-z\- ]+) in {FUNC}"),
+    Part::Trace,
+];
+const KMSAN_PARTS: &[Part] = &[
+    Part::Trace,
+    Part::Line(r"(Local variable .* created at:|Uninit was created at:)"),
+    Part::Trace,
+];
 
 const fn st(parts: &'static [Part], skip: &'static [&'static str]) -> Option<Stack> {
     Some(Stack {
@@ -86,16 +109,21 @@ const fn st(parts: &'static [Part], skip: &'static [&'static str]) -> Option<Sta
     })
 }
 
-const TRACE: &[Part] = &[Part::Line(CALL_TRACE), Part::Trace];
-const RIP_TRACE: &[Part] = &[Part::Line(RIP), Part::Line(CALL_TRACE), Part::Trace];
-const RIP_ONLY: &[Part] = &[Part::Line(RIP)];
-const WARN_PARTS: &[Part] = &[
-    Part::Line(
-        r"(?:N?IP:? |EIP is at |PC is at |pc : |RIP  |--- interrupt: [0-9]+ at )(?:(?:[0-9]+:)?(?:{PC} +){0,2}{FUNC}|[0-9]+:0x[0-9a-f]+)",
-    ),
-    Part::Trace,
-];
+const fn st2(
+    parts: &'static [Part],
+    parts2: &'static [Part],
+    skip: &'static [&'static str],
+    pick: Pick,
+) -> Option<Stack> {
+    Some(Stack {
+        parts,
+        parts2,
+        skip,
+        pick,
+    })
+}
 
+/// A WARNING's stack: from the RIP line, else from `Call Trace:`.
 const fn warn(skip: &'static [&'static str]) -> Option<Stack> {
     Some(Stack {
         parts: WARN_PARTS,
@@ -114,607 +142,193 @@ const F: Format = Format {
     no_stack_trace: false,
     corrupted: false,
 };
+const W: Format = Format {
+    kind: ReportKind::Warning,
+    ..F
+};
+const P: Format = Format {
+    kind: ReportKind::Panic,
+    ..F
+};
+const O: Format = Format {
+    kind: ReportKind::Oops,
+    ..F
+};
 
 use ReportKind as K;
 
+const USB_SKIP: &[&str] = &[
+    "usb_submit_urb",
+    "usb_start_wait_urb",
+    "usb_bulk_msg",
+    "usb_interrupt_msg",
+    "usb_control_msg",
+];
+
+#[rustfmt::skip]
 pub static FAMILIES: &[Family] = &[
     Family {
         headers: &["BUG:"],
-        suppress: &[
-            "ODEBUG:",
-            "Boot_DEBUG:",
-            "DEBUG:",
-            "BUG: no syscalls can create resource",
-        ],
+        suppress: &["ODEBUG:", "Boot_DEBUG:", "xlog_status:", "DEBUG:", "BUG: no syscalls can create resource"],
         kind: K::Bug,
         formats: &[
-            Format {
-                kind: K::Kasan,
-                title: r"BUG: KASAN:",
-                report: Some(
-                    r"BUG: KASAN: ([a-z\-]+) in {FUNC}(?:.*\n)+?.*(Read|Write) (?:of size|at addr) (?:[0-9a-f]+)",
-                ),
+            Format { kind: K::Kasan, title: r"BUG: KASAN:",
+                report: Some(r"BUG: KASAN: ([a-z\-]+) in {FUNC}(?:.*\n)+?.*(Read|Write) (?:of size|at addr) (?:[0-9a-f]+)"),
                 fmt: "KASAN: {1} {3} in {4}",
-                stack: Some(Stack {
-                    parts: &[
-                        Part::Line(r"BUG: KASAN: (?:[a-z\-]+) in {FUNC}"),
-                        Part::Line(CALL_TRACE),
-                        Part::Trace,
-                    ],
-                    parts2: &[],
-                    skip: &[],
-                    pick: Pick::First,
-                }),
-                ..F
-            },
-            Format {
-                kind: K::Kasan,
-                title: r"BUG: KASAN:",
-                report: Some(
-                    r"BUG: KASAN: (?:double-free or invalid-free|double-free|invalid-free) in {FUNC}",
-                ),
+                // The skipped frames belong to tag-based KASAN's fault path.
+                stack: st(&[Part::Line(r"BUG: KASAN: (?:[a-z\-]+) in {FUNC}"), Part::Line(CALL_TRACE), Part::Trace],
+                          &["kernel_fault", "tag_check", "mem_abort", "^el1_", "^el1h_"]),
+                ..F },
+            Format { kind: K::Kasan, title: r"BUG: KASAN:",
+                report: Some(r"BUG: KASAN: (?:double-free or invalid-free|double-free|invalid-free) in {FUNC}"),
                 fmt: "KASAN: invalid-free in {2}",
-                stack: Some(Stack {
-                    parts: &[
-                        Part::Line(
-                            r"BUG: KASAN: (?:double-free or invalid-free|double-free|invalid-free) in {FUNC}",
-                        ),
-                        Part::Line(CALL_TRACE),
-                        Part::Trace,
-                    ],
-                    parts2: &[],
-                    skip: &["kmem_", "slab_", "kfree", "vunmap", "vfree"],
-                    pick: Pick::First,
-                }),
-                ..F
-            },
-            Format {
-                kind: K::Kasan,
-                title: r"BUG: KASAN: ([a-z\-]+) on address(?:.*\n)+?.*(Read|Write) of size ([0-9]+)",
-                fmt: "KASAN: {1} {2}",
-                ..F
-            },
-            Format {
-                kind: K::Kasan,
-                title: r"BUG: KASAN: (.*)",
-                fmt: "KASAN: {1}",
-                corrupted: true,
-                ..F
-            },
-            Format {
-                kind: K::Kasan,
-                title: r"BUG: KMSAN: kernel-usb-infoleak",
+                stack: st(&[Part::Line(r"BUG: KASAN: (?:double-free or invalid-free|double-free|invalid-free) in {FUNC}"), Part::Line(CALL_TRACE), Part::Trace],
+                          &["slab_", "kfree", "vunmap", "vfree"]),
+                ..F },
+            Format { kind: K::Kasan, title: r"BUG: KASAN: ([a-z\-]+) on address(?:.*\n)+?.*(Read|Write) of size ([0-9]+)", fmt: "KASAN: {1} {2}", ..F },
+            Format { kind: K::Kasan, title: r"BUG: KASAN: (.*)", fmt: "KASAN: {1}", corrupted: true, ..F },
+            Format { kind: K::Kasan, title: r"BUG: KMSAN: kernel-usb-infoleak",
                 report: Some(r"BUG: KMSAN: kernel-usb-infoleak in {FUNC}"),
                 fmt: "KMSAN: kernel-usb-infoleak in {2}",
-                stack: warn(&[
-                    "usb_submit_urb",
-                    "usb_start_wait_urb",
-                    "usb_bulk_msg",
-                    "usb_interrupt_msg",
-                    "usb_control_msg",
-                ]),
-                ..F
-            },
-            Format {
-                kind: K::Kasan,
-                title: r"BUG: KMSAN:",
+                stack: st(KMSAN_PARTS, &["alloc_skb", "usb_submit_urb", "usb_start_wait_urb", "usb_bulk_msg", "usb_interrupt_msg", "usb_control_msg"]),
+                no_stack_trace: true, ..F },
+            Format { kind: K::Kasan, title: r"BUG: KMSAN:",
                 report: Some(r"BUG: KMSAN: ([a-z\-]+) in {FUNC}"),
                 fmt: "KMSAN: {1} in {3}",
-                stack: Some(Stack {
-                    parts: &[
-                        Part::Line(r"BUG: KMSAN: (?:[a-z\-]+) in {FUNC}"),
-                        Part::Trace,
-                    ],
-                    parts2: &[],
-                    skip: &[
-                        "alloca",
-                        "memcpy",
-                        "strlen",
-                        "copy_to_user",
-                        "copyout",
-                        "_copy_to_iter",
-                        "instrument_copy",
-                    ],
-                    pick: Pick::First,
-                }),
-                ..F
-            },
-            Format {
-                kind: K::Other,
-                title: r"BUG: KCSAN:",
-                report: Some(r"BUG: KCSAN: (.*)"),
-                fmt: "KCSAN: {1}",
-                no_stack_trace: true,
-                ..F
-            },
-            Format {
-                kind: K::Kasan,
-                title: r"BUG: KFENCE: ([a-z\- ]+) in",
-                fmt: "KFENCE: {1} in {2}",
-                stack: Some(Stack {
-                    parts: &[Part::Line(r"BUG: KFENCE: [a-z\- ]+ in {FUNC}"), Part::Trace],
-                    parts2: &[],
-                    skip: &[
-                        "krealloc",
-                        "kmalloc",
-                        "kfree",
-                        "kmem_cache",
-                        "kzalloc",
-                        "kcalloc",
-                        "slab_",
-                    ],
-                    pick: Pick::First,
-                }),
-                no_stack_trace: true,
-                ..F
-            },
-            Format {
-                kind: K::Oops,
-                title: r"BUG: (?:unable to handle kernel paging request|unable to handle page fault for address|Unable to handle kernel data access)",
-                fmt: "BUG: unable to handle kernel paging request in {1}",
-                stack: st(RIP_TRACE, &[]),
-                ..F
-            },
-            Format {
-                kind: K::Oops,
-                title: r"BUG: (?:unable to handle kernel NULL pointer dereference|kernel NULL pointer dereference|Kernel NULL pointer dereference)",
-                fmt: "BUG: unable to handle kernel NULL pointer dereference in {1}",
-                stack: st(RIP_TRACE, &[]),
-                ..F
-            },
-            Format {
-                kind: K::Oops,
-                title: r"BUG: (?:unable to handle kernel|Unable to handle kernel)",
-                fmt: "BUG: unable to handle kernel",
-                corrupted: true,
-                ..F
-            },
-            Format {
-                title: r"BUG: spinlock (lockup suspected|already unlocked|recursion|bad magic|wrong owner|wrong CPU)",
-                fmt: "BUG: spinlock {1} in {2}",
-                stack: st(TRACE, &["spin_"]),
-                ..F
-            },
-            Format {
-                kind: K::SoftLockup,
-                title: r"BUG: soft lockup",
-                fmt: "BUG: soft lockup in {1}",
-                stack: Some(Stack {
-                    parts: RIP_TRACE,
-                    parts2: &[],
-                    skip: &[],
-                    pick: Pick::Stall,
-                }),
-                ..F
-            },
-            Format {
-                title: r"BUG: .*still has locks held!",
-                report: Some(r"BUG: .*still has locks held!(?:.*\n)+?.*{PC} +{FUNC}"),
-                fmt: "BUG: still has locks held in {1}",
-                ..F
-            },
-            Format {
-                title: r"BUG: lock held when returning to user space",
-                report: Some(
-                    r"BUG: lock held when returning to user space(?:.*\n)+?.*leaving the kernel with locks still held(?:.*\n)+?.*at: (?:{PC} +)?{FUNC}",
-                ),
-                fmt: "BUG: lock held when returning to user space in {1}",
-                no_stack_trace: true,
-                ..F
-            },
-            Format {
-                title: r"BUG: bad unlock balance detected!",
-                report: Some(
-                    r"BUG: bad unlock balance detected!(?:.*\n){0,15}?.*is trying to release lock(?:.*\n){0,15}?.*{PC} +{FUNC}",
-                ),
-                fmt: "BUG: bad unlock balance in {1}",
-                ..F
-            },
-            Format {
-                title: r"BUG: held lock freed!",
-                report: Some(r"BUG: held lock freed!(?:.*\n)+?.*{PC} +{FUNC}"),
-                fmt: "BUG: held lock freed in {1}",
-                ..F
-            },
-            Format {
-                title: r"BUG: Bad rss-counter state",
-                fmt: "BUG: Bad rss-counter state",
-                no_stack_trace: true,
-                ..F
-            },
-            Format {
-                title: r"BUG: non-zero nr_ptes on freeing mm",
-                fmt: "BUG: non-zero nr_ptes on freeing mm",
-                no_stack_trace: true,
-                ..F
-            },
-            Format {
-                title: r"BUG: non-zero nr_pmds on freeing mm",
-                fmt: "BUG: non-zero nr_pmds on freeing mm",
-                no_stack_trace: true,
-                ..F
-            },
-            Format {
-                title: r"BUG: Dentry .* still in use \([0-9]+\) \[(unmount) of ([^\]]+)\]",
-                fmt: "BUG: Dentry still in use in {1}",
-                no_stack_trace: true,
-                ..F
-            },
-            Format {
-                title: r"BUG: Bad page state",
-                fmt: "BUG: Bad page state in {1}",
-                stack: st(
-                    TRACE,
-                    &[
-                        "bad_page",
-                        "free_pages",
-                        "free_unref",
-                        "__free_",
-                        "free_pcp",
-                        "page_alloc",
-                        "check_new_page",
-                    ],
-                ),
-                ..F
-            },
-            Format {
-                title: r"BUG: Bad page map",
-                fmt: "BUG: Bad page map",
-                ..F
-            },
-            Format {
-                title: r"BUG: workqueue lockup",
-                fmt: "BUG: workqueue lockup",
-                no_stack_trace: true,
-                ..F
-            },
-            Format {
-                title: r"BUG: sleeping function called from invalid context at (.*)",
-                fmt: "BUG: sleeping function called from invalid context in {2}",
-                stack: st(
-                    TRACE,
-                    &[
-                        "might_sleep",
-                        "__might_resched",
-                        "might_alloc",
-                        "slab_pre_alloc",
-                        "kmem_cache_alloc",
-                        "kmalloc",
-                    ],
-                ),
-                ..F
-            },
-            Format {
-                title: r"BUG: using __this_cpu_([a-z_]+)\(\) in preemptible",
-                fmt: "BUG: using __this_cpu_{1}() in preemptible code in {2}",
-                stack: st(
-                    TRACE,
-                    &[
-                        "dump_stack",
-                        "preemption",
-                        "preempt",
-                        "check_preemption_disabled",
-                    ],
-                ),
-                ..F
-            },
-            Format {
-                title: r"BUG: using smp_processor_id\(\) in preemptible",
-                fmt: "BUG: using smp_processor_id() in preemptible code in {1}",
-                stack: st(
-                    TRACE,
-                    &[
-                        "dump_stack",
-                        "preemption",
-                        "preempt",
-                        "check_preemption_disabled",
-                        "debug_smp_processor_id",
-                    ],
-                ),
-                ..F
-            },
-            Format {
-                title: r"BUG: workqueue leaked lock or atomic",
-                report: Some(
-                    r"BUG: workqueue leaked lock or atomic(?:.*\n)+?.*last function: ([a-zA-Z0-9_]+)\n",
-                ),
-                fmt: "BUG: workqueue leaked lock or atomic in {1}",
-                no_stack_trace: true,
-                ..F
-            },
-            Format {
-                kind: K::Other,
-                title: r"BUG: memory leak",
-                fmt: "memory leak in {1}",
-                stack: st(
-                    &[
-                        Part::Line(r"backtrace(?: \(crc [0-9a-f]+\))?:"),
-                        Part::Trace,
-                    ],
-                    &[
-                        "kmemleak",
-                        "kmalloc",
-                        "kcalloc",
-                        "kzalloc",
-                        "vmalloc",
-                        "mmap",
-                        "kmem",
-                        "slab",
-                        "alloc",
-                        "create_object",
-                        "idr_get",
-                        "list_lru_init",
-                        "kasprintf",
-                        "kvasprintf",
-                        "pcpu_create",
-                        "strdup",
-                        "strndup",
-                        "memdup",
-                    ],
-                ),
-                ..F
-            },
-            Format {
-                title: r"BUG: stack guard page was hit at",
-                fmt: "BUG: stack guard page was hit in {1}",
-                stack: st(RIP_ONLY, &[]),
-                no_stack_trace: true,
-                ..F
-            },
-            Format {
-                title: r"BUG: scheduling while atomic",
-                fmt: "BUG: scheduling while atomic in {1}",
-                stack: st(
-                    TRACE,
-                    &[
-                        "schedule",
-                        "preempt",
-                        "__might_resched",
-                        "dump_stack",
-                        "panic",
-                    ],
-                ),
-                ..F
-            },
-            Format {
-                kind: K::HardLockup,
-                title: r"BUG: hard lockup",
-                fmt: "BUG: hard lockup in {1}",
-                stack: Some(Stack {
-                    parts: RIP_TRACE,
-                    parts2: TRACE,
-                    skip: &[],
-                    pick: Pick::Stall,
-                }),
-                ..F
-            },
-            Format {
-                title: r"BUG:[[:space:]]*(?:\n|$)",
-                fmt: "BUG: corrupted",
-                corrupted: true,
-                ..F
-            },
+                // Crypto helpers are where uninit data is noticed, not where it comes from.
+                stack: st(KMSAN_PARTS, &["alloc_skb", "netlink_ack", "netlink_rcv_skb", "_encrypt$", "^(?:crypto|cipher|drbg|rng)_"]),
+                no_stack_trace: true, ..F },
+            Format { kind: K::Other, title: r"BUG: KCSAN:", report: Some(r"BUG: KCSAN: (.*)"), fmt: "KCSAN: {1}", no_stack_trace: true, ..F },
+            Format { kind: K::Kasan, title: r"BUG: KFENCE: (use-after-free|out-of-bounds) (read|write) in {FUNC}",
+                fmt: "KFENCE: {1} {2} in {4}", stack: st(KFENCE_PARTS, &[]), ..F },
+            Format { kind: K::Kasan, title: r"BUG: KFENCE: invalid free in {FUNC}",
+                fmt: "KFENCE: invalid free in {2}", stack: st(KFENCE_PARTS, &[]), no_stack_trace: true, ..F },
+            Format { kind: K::Kasan, title: r"BUG: KFENCE: invalid (read|write) in {FUNC}",
+                fmt: "KFENCE: invalid {1} in {3}", stack: st(KFENCE_PARTS, &[]), ..F },
+            Format { kind: K::Kasan, title: r"BUG: KFENCE: memory corruption in {FUNC}",
+                fmt: "KFENCE: memory corruption in {2}", stack: st(KFENCE_PARTS, &[]), no_stack_trace: true, ..F },
+            Format { title: r"BUG: (?:unable to handle kernel paging request|unable to handle page fault for address|Unable to handle kernel data access)",
+                fmt: "BUG: unable to handle kernel paging request in {1}", stack: st(RIP_TRACE, &[]), ..O },
+            Format { title: r"BUG: (?:unable to handle kernel NULL pointer dereference|kernel NULL pointer dereference|Kernel NULL pointer dereference)",
+                fmt: "BUG: unable to handle kernel NULL pointer dereference in {1}", stack: st(RIP_TRACE, &[]), ..O },
+            // The kernel prints this header in two pieces; the second can be lost.
+            Format { title: r"BUG: (?:unable to handle kernel|Unable to handle kernel)", fmt: "BUG: unable to handle kernel", corrupted: true, ..O },
+            Format { title: r"BUG: (spinlock|rwlock) (lockup suspected|already unlocked|recursion|cpu recursion|bad magic|wrong owner|wrong CPU|trylock failure on UP)",
+                fmt: "BUG: {1} {2} in {3}", stack: st(TRACE, &["spin_", "_lock", "_unlock"]), ..F },
+            Format { kind: K::SoftLockup, title: r"BUG: soft lockup", fmt: "BUG: soft lockup in {1}",
+                stack: st2(RIP_TRACE, &[], &[], Pick::Stall), ..F },
+            Format { title: r"BUG: .*still has locks held!", report: Some(r"BUG: .*still has locks held!(?:.*\n)+?.*{PC} +{FUNC}"),
+                fmt: "BUG: still has locks held in {1}", ..F },
+            Format { title: r"BUG: scheduling while atomic", fmt: "BUG: scheduling while atomic in {1}", stack: st(TRACE, &["schedule"]), ..F },
+            Format { title: r"BUG: lock held when returning to user space",
+                report: Some(r"BUG: lock held when returning to user space(?:.*\n)+?.*leaving the kernel with locks still held(?:.*\n)+?.*at: (?:{PC} +)?{FUNC}"),
+                fmt: "BUG: lock held when returning to user space in {1}", no_stack_trace: true, ..F },
+            Format { title: r"BUG: bad unlock balance detected!", fmt: "BUG: bad unlock balance in {1}", stack: st(PC_TRACE, &[]), ..F },
+            Format { title: r"BUG: held lock freed!", report: Some(r"BUG: held lock freed!(?:.*\n)+?.*{PC} +{FUNC}"),
+                fmt: "BUG: held lock freed in {1}", ..F },
+            Format { title: r"BUG: Bad rss-counter state", fmt: "BUG: Bad rss-counter state", no_stack_trace: true, ..F },
+            Format { title: r"BUG: non-zero nr_ptes on freeing mm", fmt: "BUG: non-zero nr_ptes on freeing mm", no_stack_trace: true, ..F },
+            Format { title: r"BUG: non-zero nr_pmds on freeing mm", fmt: "BUG: non-zero nr_pmds on freeing mm", no_stack_trace: true, ..F },
+            // Device and filesystem names would split one bug into many.
+            Format { title: r"BUG: Dentry .* still in use",
+                report: Some(r"BUG: Dentry .* still in use \([0-9]+\) \[(unmount) of ([^\]]+)\]"),
+                fmt: "BUG: Dentry still in use in {1}", ..F },
+            Format { title: r"BUG: Bad page (state|cache)", fmt: "BUG: Bad page {1} in {2}",
+                stack: st(&[Part::Line("page last allocated"), Part::Trace],
+                          &["(free|put|get|update|release)_page", "free_unref", "^_*folio", "truncate_inode_pages", "page_frag_free", "alloc", "vmap", "page_owner"]),
+                ..F },
+            Format { title: r"BUG: Bad page map", fmt: "BUG: Bad page map", ..F },
+            Format { title: r"BUG: workqueue lockup", fmt: "BUG: workqueue lockup", no_stack_trace: true, ..F },
+            Format { title: r"BUG: sleeping function called from invalid context at (.*)",
+                fmt: "BUG: sleeping function called from invalid context in {2}", stack: st(TRACE, &[]), ..F },
+            Format { title: r"BUG: using ([a-z_]+)\(\) in preemptible", fmt: "BUG: using {1}() in preemptible code in {2}",
+                stack: st(TRACE, &["dump_stack", "preemption", "preempt", "debug_", "processor_id", "this_cpu"]), ..F },
+            Format { title: r"BUG: workqueue leaked lock or atomic",
+                report: Some(r"BUG: workqueue leaked lock or atomic(?:.*\n)+?.*last function: ([a-zA-Z0-9_]+)\n"),
+                fmt: "BUG: workqueue leaked lock or atomic in {1}", no_stack_trace: true, ..F },
+            Format { kind: K::Other, title: r"BUG: memory leak", fmt: "memory leak in {1}",
+                stack: st(&[Part::Line(r"backtrace(?: \(crc [[:xdigit:]]*\))?:"), Part::Trace],
+                          &["kmemleak", "mmap", "kmem", "slab", "alloc", "create_object", "idr_get", "list_lru_init", "kasprintf", "kvasprintf", "pcpu_create", "strdup", "strndup", "memdup"]),
+                ..F },
+            Format { title: r"BUG: .*stack guard page was hit at", fmt: "BUG: stack guard page was hit in {1}",
+                stack: st2(RIP_TRACE, &[], &[], Pick::Stall), ..F },
+            // arm prints what x86 calls a locking bug this way.
+            Format { title: r"BUG: Invalid wait context", fmt: "WARNING: locking bug in {1}", stack: st(TRACE, &["lock_sock", "release_sock"]), ..W },
+            Format { kind: K::HardLockup, title: r"BUG: hard lockup", fmt: "BUG: hard lockup in {1}", stack: st2(RIP_TRACE, TRACE, &[], Pick::Stall), ..F },
+            Format { title: r"BUG:[[:space:]]*(?:\n|$)", fmt: "BUG: corrupted", corrupted: true, ..F },
         ],
     },
     Family {
         headers: &["WARNING:"],
+        // User space and boot chatter that happens to say WARNING.
         suppress: &[
             "WARNING: /etc/ssh/moduli does not exist, using fixed modulus",
             "WARNING: workqueue cpumask: online intersect > possible intersect",
+            "WARNING: [Tt]he mand mount option",
+            r"WARNING: Unsupported flag value\(s\) of 0x%x in DT_FLAGS_1",
+            "WARNING: Unprivileged eBPF is enabled with eIBRS",
+            r"WARNING: fbcon: Driver '(.*)' missed to adjust virtual screen size",
+            "WARNING: See https.* for mitigation options.",
+            "WARNING: kernel not compiled with CPU_SRSO",
+            r"EXT4-[Ff][Ss](?: \(.*\))?:",
+            "(?i)warning: .* uses (deprecated v2 capabilities|wireless extensions)",
+            r"XFS \(\w+\): WARNING",
         ],
         kind: K::Warning,
         formats: &[
-            Format {
-                title: r"WARNING: .*lib/debugobjects\.c.* (?:debug_print|debug_check)",
-                fmt: "WARNING: ODEBUG bug in {1}",
-                stack: warn(&[
-                    "debug_",
-                    "rcu",
-                    "hrtimer_",
-                    "timer_",
-                    "work_",
-                    "percpu_",
-                    "kmem_",
-                    "slab_",
-                    "kfree",
-                    "vunmap",
-                    "vfree",
-                    "__free_",
-                    "debug_check",
-                    "kobject_",
-                ]),
-                ..W
-            },
-            Format {
-                title: r"WARNING: .*mm/usercopy\.c.* usercopy_warn",
-                fmt: "WARNING: bad usercopy in {1}",
-                stack: warn(&["usercopy", "__check"]),
-                ..W
-            },
-            Format {
-                title: r"WARNING: .*lib/kobject\.c.* kobject_",
-                fmt: "WARNING: kobject bug in {1}",
-                stack: warn(&["kobject_"]),
-                ..W
-            },
-            Format {
-                title: r"WARNING: .*fs/proc/generic\.c.* proc_register",
-                fmt: "WARNING: proc registration bug in {1}",
-                stack: warn(&["proc_"]),
-                ..W
-            },
-            Format {
-                title: r"WARNING: .*lib/refcount\.c.* refcount_",
-                fmt: "WARNING: refcount bug in {1}",
-                stack: warn(&["refcount", "kobject_"]),
-                ..W
-            },
-            Format {
-                title: r"WARNING: .*kernel/locking/lockdep\.c.*lock_",
-                fmt: "WARNING: locking bug in {1}",
-                stack: warn(&["lock_sock", "release_sock"]),
-                ..W
-            },
-            Format {
-                title: r"WARNING: lock held when returning to user space",
-                report: Some(
-                    r"WARNING: lock held when returning to user space(?:.*\n)+?.*leaving the kernel with locks still held(?:.*\n)+?.*at: (?:{PC} +)?{FUNC}",
-                ),
-                fmt: "WARNING: lock held when returning to user space in {1}",
-                no_stack_trace: true,
-                ..W
-            },
-            Format {
-                title: r"WARNING: .*mm/vmalloc\.c.*__vmalloc_node",
-                fmt: "WARNING: zero-size vmalloc in {1}",
-                stack: warn(&[
-                    "vmalloc",
-                    "vzalloc",
-                    "kvmalloc",
-                    "kvzalloc",
-                    "kvcalloc",
-                    "__vmalloc",
-                ]),
-                ..W
-            },
-            Format {
-                title: r"WARNING: .*mm/.*\.c.* k?.?malloc",
-                fmt: "WARNING: kmalloc bug in {1}",
-                stack: warn(&[
-                    "kmalloc", "krealloc", "kcalloc", "kzalloc", "vmalloc", "slab", "kmem",
-                ]),
-                ..W
-            },
-            Format {
-                title: r"WARNING: .* usb_submit_urb",
-                fmt: "WARNING in {1}/usb_submit_urb",
-                stack: warn(&[
-                    "usb_submit_urb",
-                    "usb_start_wait_urb",
-                    "usb_bulk_msg",
-                    "usb_interrupt_msg",
-                    "usb_control_msg",
-                ]),
-                ..W
-            },
-            Format {
-                title: r"WARNING: .* at {SRC} {FUNC}",
-                fmt: "WARNING in {3}",
-                stack: warn(&[]),
-                ..W
-            },
-            // Old kernels: `WARNING: at lib/list_debug.c:48 list_del+0x5c/0x90()`.
-            Format {
-                title: r"WARNING: at {SRC} {FUNC}",
-                fmt: "WARNING in {3}",
-                stack: warn(&[]),
-                ..W
-            },
-            Format {
-                title: r"WARNING: possible circular locking dependency detected",
-                report: Some(
-                    r"WARNING: possible circular locking dependency detected(?:.*\n)+?.*is trying to acquire lock(?:.*\n)+?.*at: (?:{PC} +)?{FUNC}",
-                ),
+            Format { title: r"WARNING: .*lib/debugobjects\.c.* (?:debug_print|debug_check|at)", fmt: "WARNING: ODEBUG bug in {1}",
+                stack: warn(&["debug_", "rcu", "hrtimer_", "timer_", "work_", "percpu_", "vunmap", "vfree", "__free_", "debug_check", "kobject_"]), ..W },
+            Format { title: r"WARNING: .*mm/usercopy\.c.* (?:usercopy_warn|at)", fmt: "WARNING: bad usercopy in {1}", stack: warn(&["usercopy", "__check"]), ..W },
+            Format { title: r"WARNING: .*lib/kobject\.c.* (?:kobject_|at)", fmt: "WARNING: kobject bug in {1}", stack: warn(&["kobject_"]), ..W },
+            Format { title: r"WARNING: .*fs/proc/generic\.c.* (?:proc_register|at)", fmt: "WARNING: proc registration bug in {1}", stack: warn(&["proc_"]), ..W },
+            Format { title: r"WARNING: .*lib/refcount\.c.* (?:refcount_|at)", fmt: "WARNING: refcount bug in {1}", stack: warn(&["refcount", "kobject_"]), ..W },
+            Format { title: r"WARNING: .*kernel/locking/lockdep\.c.*lock_", fmt: "WARNING: locking bug in {1}", stack: warn(&["lock_sock", "release_sock"]), ..W },
+            Format { title: r"WARNING: .*still has locks held!", report: Some(r"WARNING: .*still has locks held!(?:.*\n)+?.*at: {FUNC}"),
+                fmt: "WARNING: still has locks held in {1}", ..W },
+            Format { title: r"WARNING: Nested lock was not taken", fmt: "WARNING: nested lock was not taken in {1}", stack: warn(&[]), ..W },
+            Format { title: r"WARNING: lock held when returning to user space",
+                report: Some(r"WARNING: lock held when returning to user space(?:.*\n)+?.*leaving the kernel with locks still held(?:.*\n)+?.*at: (?:{PC} +)?{FUNC}"),
+                fmt: "WARNING: lock held when returning to user space in {1}", no_stack_trace: true, ..W },
+            Format { title: r"WARNING: .*mm/.*\.c.* k?.?malloc", fmt: "WARNING: kmalloc bug in {1}", stack: warn(&["kmalloc", "krealloc", "slab", "kmem"]), ..W },
+            Format { title: r"WARNING: .*mm/vmalloc\.c.*__vmalloc_node", fmt: "WARNING: zero-size vmalloc in {1}", stack: warn(&[]), ..W },
+            Format { title: r"WARNING: .* usb_submit_urb", fmt: "WARNING in {1}/usb_submit_urb", stack: warn(USB_SKIP), ..W },
+            // Since 6.19: `WARNING: net/core/dev.c:123 at 0x0, CPU#1: comm/123`.
+            Format { title: r"WARNING: {SRC} at 0x\d+, CPU#\d+", fmt: "WARNING in {2}", stack: warn(&[]), ..W },
+            Format { title: r"WARNING: .* at {SRC} {FUNC}", fmt: "WARNING in {3}", stack: warn(&[]), ..W },
+            // 2.6-era kernels: `WARNING: at lib/list_debug.c:48 list_del+0x5c/0x90()`.
+            Format { title: r"WARNING: at {SRC} {FUNC}", fmt: "WARNING in {3}", stack: warn(&[]), ..W },
+            Format { title: r"WARNING: {SRC} at {FUNC}", fmt: "WARNING in {3}", stack: warn(&[]), ..W },
+            Format { title: r"WARNING: \[.*\] {SRC} at {FUNC}.*", fmt: "WARNING in {3}", stack: warn(&[]), ..W },
+            Format { title: r"WARNING: possible circular locking dependency detected",
+                report: Some(r"WARNING: possible circular locking dependency detected(?:.*\n)+?.*is trying to acquire lock"),
                 fmt: "possible deadlock in {1}",
-                ..W
-            },
-            Format {
-                title: r"WARNING: possible irq lock inversion dependency detected",
-                report: Some(
-                    r"WARNING: possible irq lock inversion dependency detected(?:.*\n)+?.*just changed the state of lock(?:.*\n)+?.*at: (?:{PC} +)?{FUNC}",
-                ),
-                fmt: "possible deadlock in {1}",
-                ..W
-            },
-            Format {
-                title: r"WARNING: SOFTIRQ-safe -> SOFTIRQ-unsafe lock order detected",
-                report: Some(
-                    r"WARNING: SOFTIRQ-safe -> SOFTIRQ-unsafe lock order detected(?:.*\n)+?.*is trying to acquire(?:.*\n)+?.*at: (?:{PC} +)?{FUNC}",
-                ),
-                fmt: "possible deadlock in {1}",
-                ..W
-            },
-            Format {
-                title: r"WARNING: possible recursive locking detected",
-                report: Some(
-                    r"WARNING: possible recursive locking detected(?:.*\n)+?.*is trying to acquire lock(?:.*\n)+?.*at: (?:{PC} +)?{FUNC}",
-                ),
-                fmt: "possible deadlock in {1}",
-                ..W
-            },
-            Format {
-                title: r"WARNING: inconsistent lock state",
-                report: Some(
-                    r"WARNING: inconsistent lock state(?:.*\n)+?.*takes(?:.*\n)+?.*at: (?:{PC} +)?{FUNC}",
-                ),
-                fmt: "inconsistent lock state in {1}",
-                ..W
-            },
-            Format {
-                title: r"WARNING: nested lock was not taken",
-                report: Some(
-                    r"WARNING: nested lock was not taken(?:.*\n)+?.*is trying to lock(?:.*\n)+?.*at: (?:{PC} +)?{FUNC}",
-                ),
-                fmt: "WARNING: nested lock was not taken in {1}",
-                ..W
-            },
-            Format {
-                title: r"WARNING: suspicious RCU usage",
-                report: Some(r"WARNING: suspicious RCU usage(?:.*\n)+?.*?{SRC}"),
-                fmt: "WARNING: suspicious RCU usage in {2}",
-                stack: st(
-                    TRACE,
-                    &[
-                        "rcu", "kmem", "slab", "kmalloc", "vmalloc", "kcalloc", "kzalloc",
-                        "lockdep",
-                    ],
-                ),
-                ..W
-            },
-            Format {
-                title: r"WARNING: kernel stack regs at [0-9a-f]+ in [^ ]* has bad '([^']+)' value",
-                fmt: "WARNING: kernel stack regs has bad '{1}' value",
-                no_stack_trace: true,
-                ..W
-            },
-            Format {
-                title: r"WARNING: kernel stack frame pointer at [0-9a-f]+ in [^ ]* has bad value",
-                fmt: "WARNING: kernel stack frame pointer has bad value",
-                no_stack_trace: true,
-                ..W
-            },
-            Format {
-                title: r"WARNING: bad unlock balance detected!",
-                report: Some(
-                    r"WARNING: bad unlock balance detected!(?:.*\n){0,15}?.*is trying to release lock(?:.*\n){0,15}?.*{PC} +{FUNC}",
-                ),
-                fmt: "WARNING: bad unlock balance in {1}",
-                ..W
-            },
-            Format {
-                title: r"WARNING: held lock freed!",
-                report: Some(r"WARNING: held lock freed!(?:.*\n)+?.*at:(?: {PC})? +{FUNC}"),
-                fmt: "WARNING: held lock freed in {1}",
-                ..W
-            },
-            Format {
-                title: r"WARNING: kernel stack regs .* has bad 'bp' value",
-                fmt: "WARNING: kernel stack regs has bad value",
-                no_stack_trace: true,
-                ..W
-            },
-            Format {
-                title: r"WARNING: kernel stack frame pointer .* has bad value",
-                fmt: "WARNING: kernel stack regs has bad value",
-                no_stack_trace: true,
-                ..W
-            },
-            Format {
-                title: r"WARNING:[[:space:]]*(?:\n|$)",
-                fmt: "WARNING: corrupted",
-                corrupted: true,
-                ..W
-            },
+                // Work queue functions take the locks of the work items they run.
+                stack: st(&[Part::Line(r"at: (?:{PC} +)?{FUNC}"), Part::Line(r"at: (?:{PC} +)?{FUNC}"), Part::Trace],
+                          &["process_one_work", "flush_workqueue", "drain_workqueue", "destroy_workqueue"]),
+                ..W },
+            Format { title: r"WARNING: possible irq lock inversion dependency detected",
+                report: Some(r"WARNING: possible irq lock inversion dependency detected(?:.*\n)+?.*just changed the state of lock(?:.*\n)+?.*at: (?:{PC} +)?{FUNC}"),
+                fmt: "possible deadlock in {1}", ..W },
+            Format { title: r"WARNING: .*-safe -> .*-unsafe lock order detected", fmt: "possible deadlock in {1}",
+                stack: st(&[Part::Line(r"which became (?:.*) at:"), Part::Trace], &[]), ..W },
+            Format { title: r"WARNING: possible recursive locking detected",
+                report: Some(r"WARNING: possible recursive locking detected(?:.*\n)+?.*is trying to acquire lock(?:.*\n)+?.*at: (?:{PC} +)?{FUNC}"),
+                fmt: "possible deadlock in {1}", ..W },
+            Format { title: r"WARNING: inconsistent lock state",
+                report: Some(r"WARNING: inconsistent lock state(?:.*\n)+?.*takes(?:.*\n)+?.*at: (?:{PC} +)?{FUNC}"),
+                fmt: "inconsistent lock state in {2}", stack: st(TRACE, &[]), ..W },
+            Format { title: r"WARNING: suspicious RCU usage", report: Some(r"WARNING: suspicious RCU usage(?:.*\n)+?.*?{SRC}"),
+                fmt: "WARNING: suspicious RCU usage in {2}", stack: st(TRACE, &["rcu", "kmem", "slab"]), ..W },
+            Format { title: r"WARNING: kernel stack regs at [0-9a-f]+ in [^ ]* has bad '([^']+)' value",
+                fmt: "WARNING: kernel stack regs has bad '{1}' value", no_stack_trace: true, ..W },
+            Format { title: r"WARNING: kernel stack frame pointer at [0-9a-f]+ in [^ ]* has bad value",
+                fmt: "WARNING: kernel stack frame pointer has bad value", no_stack_trace: true, ..W },
+            Format { title: r"WARNING: bad unlock balance detected!", fmt: "WARNING: bad unlock balance in {1}", stack: st(PC_TRACE, &[]), ..W },
+            Format { title: r"WARNING: held lock freed!", report: Some(r"WARNING: held lock freed!(?:.*\n)+?.*at:(?: {PC})? +{FUNC}"),
+                fmt: "WARNING: held lock freed in {1}", ..W },
+            Format { title: r"WARNING: kernel stack regs .* has bad 'bp' value", fmt: "WARNING: kernel stack regs has bad value", no_stack_trace: true, ..W },
+            Format { title: r"WARNING: kernel stack frame pointer .* has bad value", fmt: "WARNING: kernel stack regs has bad value", no_stack_trace: true, ..W },
+            Format { title: r"WARNING:[[:space:]]*(?:\n|$)", fmt: "WARNING: corrupted", corrupted: true, ..W },
         ],
     },
     Family {
@@ -725,279 +339,108 @@ pub static FAMILIES: &[Family] = &[
             "INFO: NMI handler",
             "INFO: recovery required on readonly filesystem",
             "(handler|interrupt).*took too long",
-            "_INFO::",
             "INFO: sys_.* is not present in /proc/kallsyms",
             "INFO: no syscalls can create resource",
+            "rmt_storage:INFO:",
+            "_INFO:",
         ],
         kind: K::Bug,
         formats: &[
-            Format {
-                kind: K::Warning,
-                title: r"INFO: possible circular locking dependency detected",
-                report: Some(
-                    r"INFO: possible circular locking dependency detected \](?:.*\n)+?.*is trying to acquire lock(?:.*\n)+?.*at: {PC} +{FUNC}",
-                ),
-                fmt: "possible deadlock in {1}",
-                ..F
-            },
-            Format {
-                kind: K::Warning,
-                title: r"INFO: possible irq lock inversion dependency detected",
-                report: Some(
-                    r"INFO: possible irq lock inversion dependency detected \](?:.*\n)+?.*just changed the state of lock(?:.*\n)+?.*at: {PC} +{FUNC}",
-                ),
-                fmt: "possible deadlock in {1}",
-                ..F
-            },
-            Format {
-                kind: K::Warning,
-                title: r"INFO: SOFTIRQ-safe -> SOFTIRQ-unsafe lock order detected",
-                report: Some(
-                    r"INFO: SOFTIRQ-safe -> SOFTIRQ-unsafe lock order detected \](?:.*\n)+?.*is trying to acquire(?:.*\n)+?.*at: {PC} +{FUNC}",
-                ),
-                fmt: "possible deadlock in {1}",
-                ..F
-            },
-            Format {
-                kind: K::Warning,
-                title: r"INFO: possible recursive locking detected",
-                report: Some(
-                    r"INFO: possible recursive locking detected \](?:.*\n)+?.*is trying to acquire lock(?:.*\n)+?.*at: {PC} +{FUNC}",
-                ),
-                fmt: "possible deadlock in {1}",
-                ..F
-            },
-            Format {
-                kind: K::Warning,
-                title: r"INFO: inconsistent lock state",
-                report: Some(
-                    r"INFO: inconsistent lock state \](?:.*\n)+?.*takes(?:.*\n)+?.*at: {PC} +{FUNC}",
-                ),
-                fmt: "inconsistent lock state in {1}",
-                ..F
-            },
-            Format {
-                kind: K::RcuStall,
-                title: r"INFO: rcu_(?:preempt|sched|bh)(?:_state)? (?:self-)?detected(?: expedited)? stall",
+            Format { title: r"INFO: possible circular locking dependency detected",
+                report: Some(r"INFO: possible circular locking dependency detected \](?:.*\n)+?.*is trying to acquire lock(?:.*\n)+?.*at: {PC} +{FUNC}"),
+                fmt: "possible deadlock in {1}", ..W },
+            Format { title: r"INFO: possible irq lock inversion dependency detected",
+                report: Some(r"INFO: possible irq lock inversion dependency detected \](?:.*\n)+?.*just changed the state of lock(?:.*\n)+?.*at: {PC} +{FUNC}"),
+                fmt: "possible deadlock in {1}", ..W },
+            Format { title: r"INFO: SOFTIRQ-safe -> SOFTIRQ-unsafe lock order detected",
+                report: Some(r"INFO: SOFTIRQ-safe -> SOFTIRQ-unsafe lock order detected \](?:.*\n)+?.*is trying to acquire(?:.*\n)+?.*at: {PC} +{FUNC}"),
+                fmt: "possible deadlock in {1}", ..W },
+            Format { title: r"INFO: possible recursive locking detected",
+                report: Some(r"INFO: possible recursive locking detected \](?:.*\n)+?.*is trying to acquire lock(?:.*\n)+?.*at: {PC} +{FUNC}"),
+                fmt: "possible deadlock in {1}", ..W },
+            Format { title: r"INFO: inconsistent lock state",
+                report: Some(r"INFO: inconsistent lock state \](?:.*\n)+?.*takes(?:.*\n)+?.*at: {PC} +{FUNC}"),
+                fmt: "inconsistent lock state in {1}", ..W },
+            Format { kind: K::RcuStall, title: r"INFO: rcu_(?:preempt|sched|bh)(?:_state)? (?:self-)?detected(?: expedited)? stall",
                 fmt: "INFO: rcu detected stall in {1}",
-                stack: Some(Stack {
-                    parts: &[
-                        Part::Line("apic_timer_interrupt|Call [Tt]race:"),
-                        Part::Line(RIP),
-                        Part::Trace,
-                    ],
-                    parts2: &[
-                        Part::Line("apic_timer_interrupt|Call [Tt]race:"),
-                        Part::Trace,
-                    ],
-                    skip: &["apic_timer_interrupt", "rcu"],
-                    pick: Pick::Stall,
-                }),
-                ..F
-            },
-            Format {
-                kind: K::Warning,
-                title: r"INFO: trying to register non-static key",
-                fmt: "INFO: trying to register non-static key in {1}",
-                stack: st(TRACE, &["stack", "lock", "IRQ"]),
-                ..F
-            },
-            Format {
-                kind: K::Warning,
-                title: r"INFO: suspicious RCU usage",
-                report: Some(r"INFO: suspicious RCU usage(?:.*\n)+?.*?{SRC}"),
-                fmt: "INFO: suspicious RCU usage in {2}",
-                stack: st(
-                    TRACE,
-                    &[
-                        "rcu", "kmem", "slab", "kmalloc", "vmalloc", "kcalloc", "kzalloc",
-                        "lockdep",
-                    ],
-                ),
-                ..F
-            },
-            Format {
-                kind: K::HungTask,
-                title: r"INFO: task .* blocked for more than [0-9]+ seconds",
-                fmt: "INFO: task hung in {1}",
-                stack: Some(Stack {
-                    parts: TRACE,
-                    parts2: &[],
-                    skip: &[],
-                    pick: Pick::Hang,
-                }),
-                ..F
-            },
-            Format {
-                kind: K::Kasan,
-                title: r"INFO: (Freed|Allocated) in (.*)",
-                fmt: "INFO: {1} in {2}",
-                corrupted: true,
-                ..F
-            },
-            Format {
-                title: r"INFO:[[:space:]]*(?:\n|$)",
-                fmt: "INFO: corrupted",
-                corrupted: true,
-                ..F
-            },
+                stack: st2(&[Part::Line("apic_timer_interrupt"), Part::Line(RIP), Part::Trace],
+                           &[Part::Line("(?:apic_timer_interrupt|Exception stack|el1h_64_irq)"), Part::Trace],
+                           &["apic_timer_interrupt", "rcu"], Pick::Stall),
+                ..F },
+            Format { title: r"INFO: trying to register non-static key", fmt: "INFO: trying to register non-static key in {1}",
+                stack: st(TRACE, &["stack", "lock", "IRQ"]), ..W },
+            Format { title: r"INFO: suspicious RCU usage", report: Some(r"INFO: suspicious RCU usage(?:.*\n)+?.*?{SRC}"),
+                fmt: "INFO: suspicious RCU usage in {2}", stack: st(TRACE, &["rcu", "kmem", "slab"]), ..W },
+            Format { kind: K::HungTask, title: r"INFO: task .* blocked (?:in I/O wait )?for more than [0-9]+ seconds", fmt: "INFO: task hung in {1}",
+                stack: st2(TRACE, &[], &[], Pick::Hang), ..F },
+            Format { kind: K::HungTask, title: r"INFO: task .* can't die for more than .* seconds", fmt: "INFO: task can't die in {1}",
+                stack: st(TRACE, &["schedule"]), ..F },
+            // Old-style KASAN reports that lost their header.
+            Format { kind: K::Kasan, title: r"INFO: (Freed|Allocated) in (.*)", fmt: "INFO: {1} in {2}", corrupted: true, ..F },
+            Format { title: r"INFO:[[:space:]]*(?:\n|$)", fmt: "INFO: corrupted", corrupted: true, ..F },
         ],
     },
     Family {
-        headers: &[
-            "Unable to handle kernel paging request",
-            "Unable to handle kernel NULL pointer dereference",
-            "Unable to handle kernel access",
-        ],
+        // arm, and i386/x86_64 kernels before 2.6.25.
+        headers: &["Unable to handle kernel"],
         suppress: &[],
         kind: K::Oops,
         formats: &[
-            Format {
-                kind: K::Oops,
-                title: r"Unable to handle kernel NULL pointer dereference",
-                fmt: "BUG: unable to handle kernel NULL pointer dereference in {1}",
-                stack: Some(Stack {
-                    parts: &[Part::Line(RIP)],
-                    parts2: TRACE,
-                    skip: &[],
-                    pick: Pick::First,
-                }),
-                ..F
-            },
-            Format {
-                kind: K::Oops,
-                title: r"Unable to handle kernel (?:paging request|access)",
-                fmt: "unable to handle kernel paging request in {1}",
-                stack: Some(Stack {
-                    parts: &[Part::Line(RIP)],
-                    parts2: TRACE,
-                    skip: &[],
-                    pick: Pick::First,
-                }),
-                ..F
-            },
+            Format { title: r"Unable to handle kernel (paging request|NULL pointer dereference|access to user memory)",
+                fmt: "BUG: unable to handle kernel {1} in {2}", stack: st2(RIP_TRACE, TRACE, &[], Pick::First), ..O },
         ],
     },
     Family {
         headers: &["general protection fault"],
-        suppress: &[],
+        // User-space faults, printed as one line by show_signal.
+        suppress: &[r"general protection fault .* error:\d+ in "],
         kind: K::Gpf,
-        formats: &[Format {
-            kind: K::Gpf,
-            title: r"general protection fault.*:",
-            fmt: "general protection fault in {1}",
-            stack: st(RIP_TRACE, &[]),
-            ..F
-        }],
+        formats: &[Format { kind: K::Gpf, title: r"general protection fault.*:", fmt: "general protection fault in {1}", stack: st(RIP_TRACE, &[]), ..F }],
     },
     Family {
         headers: &["stack segment: "],
         suppress: &[],
         kind: K::Gpf,
-        formats: &[Format {
-            kind: K::Gpf,
-            title: r"stack segment: ",
-            fmt: "stack segment fault in {1}",
-            stack: st(RIP_TRACE, &[]),
-            ..F
-        }],
+        formats: &[Format { kind: K::Gpf, title: r"stack segment: ", fmt: "stack segment fault in {1}", stack: st(RIP_TRACE, &[]), ..F }],
     },
     Family {
-        // Old kernels (RHEL 5) print "Kernel Panic".
+        // RHEL 5 and older print "Kernel Panic".
         headers: &["Kernel panic", "Kernel Panic"],
         suppress: &[],
         kind: K::Panic,
         formats: &[
-            Format {
-                title: r"Kernel [Pp]anic - not syncing: stack-protector:",
-                report: Some(
-                    r"Kernel [Pp]anic - not syncing: stack-protector: Kernel stack is corrupted in: {FUNC}",
-                ),
-                fmt: "kernel panic: stack is corrupted in {1}",
-                no_stack_trace: true,
-                ..P
-            },
-            Format {
-                title: r"Kernel [Pp]anic - not syncing: stack-protector:",
-                report: Some(
-                    r"Kernel [Pp]anic - not syncing: stack-protector: Kernel stack is corrupted in: [a-f0-9]+",
-                ),
-                fmt: "kernel panic: stack is corrupted in {1}",
-                stack: st(TRACE, &["stack_chk"]),
-                ..P
-            },
-            Format {
-                title: r"Kernel [Pp]anic - not syncing: corrupted stack end",
-                report: Some(
-                    r"Kernel [Pp]anic - not syncing: corrupted stack end detected inside scheduler",
-                ),
-                fmt: "kernel panic: corrupted stack end in {1}",
-                stack: Some(Stack {
-                    parts: TRACE,
-                    parts2: &[],
-                    skip: &["schedule", "retint_kernel"],
-                    pick: Pick::Stall,
-                }),
-                ..P
-            },
-            Format {
-                title: r"Kernel [Pp]anic - not syncing: kernel stack overflow",
-                fmt: "kernel stack overflow in {1}",
-                stack: Some(Stack {
-                    parts: TRACE,
-                    parts2: &[],
-                    skip: &[],
-                    pick: Pick::Stall,
-                }),
-                ..P
-            },
-            Format {
-                title: r"Kernel [Pp]anic - not syncing: Attempted to kill init!",
-                fmt: "kernel panic: Attempted to kill init!",
-                ..P
-            },
-            Format {
-                title: r"Kernel [Pp]anic - not syncing: Couldn't open N_TTY ldisc for [^ ]+ --- error -[0-9]+",
-                fmt: "kernel panic: Couldn't open N_TTY ldisc",
-                ..P
-            },
-            Format {
-                // Printed after an oops whose header we did not see: the report lost its head.
-                title: r"Kernel [Pp]anic - not syncing: Fatal exception",
-                fmt: "kernel panic: Fatal exception",
-                corrupted: true,
-                ..P
-            },
-            Format {
-                title: r"Kernel [Pp]anic - not syncing: panic_on_warn set",
-                fmt: "kernel panic: panic_on_warn set",
-                corrupted: true,
-                ..P
-            },
-            Format {
-                title: r"Kernel [Pp]anic - not syncing: hung_task: blocked tasks",
-                fmt: "kernel panic: hung_task: blocked tasks",
-                corrupted: true,
-                ..P
-            },
-            Format {
-                title: r"Kernel [Pp]anic - not syncing: (.*)",
-                fmt: "kernel panic: {1}",
-                ..P
-            },
+            Format { title: r"Kernel [Pp]anic - not syncing: stack-protector:",
+                report: Some(r"Kernel [Pp]anic - not syncing: stack-protector: Kernel stack is corrupted in: {FUNC}"),
+                fmt: "kernel panic: stack is corrupted in {1}", no_stack_trace: true, ..P },
+            Format { title: r"Kernel [Pp]anic - not syncing: stack-protector:",
+                report: Some(r"Kernel [Pp]anic - not syncing: stack-protector: Kernel stack is corrupted in: [a-f0-9]+"),
+                fmt: "kernel panic: stack is corrupted in {1}", stack: st(TRACE, &["stack_chk"]), ..P },
+            Format { title: r"Kernel [Pp]anic - not syncing: corrupted stack end",
+                report: Some(r"Kernel [Pp]anic - not syncing: corrupted stack end detected inside scheduler"),
+                fmt: "kernel panic: corrupted stack end in {1}", stack: st2(TRACE, &[], &["schedule", "retint_kernel"], Pick::Stall), ..P },
+            Format { title: r"Kernel [Pp]anic - not syncing: kernel stack overflow", fmt: "kernel stack overflow in {1}",
+                stack: st2(TRACE, &[], &["bad_stack"], Pick::Stall), ..P },
+            Format { title: r"Kernel [Pp]anic - not syncing: Attempted to kill init!", fmt: "kernel panic: Attempted to kill init!", ..P },
+            Format { title: r"Kernel [Pp]anic - not syncing: Couldn't open N_TTY ldisc for [^ ]+ --- error -[0-9]+", fmt: "kernel panic: Couldn't open N_TTY ldisc", ..P },
+            // Printed after an oops whose header was lost: the report lost its head.
+            Format { title: r"Kernel [Pp]anic - not syncing: Fatal exception", fmt: "kernel panic: Fatal exception", corrupted: true, ..P },
+            Format { title: r"Kernel [Pp]anic - not syncing: panic_on_warn set", fmt: "kernel panic: panic_on_warn set", corrupted: true, ..P },
+            Format { title: r"Kernel [Pp]anic - not syncing: hung_task: blocked tasks", fmt: "kernel panic: hung_task: blocked tasks", corrupted: true, ..P },
+            Format { title: r"Kernel [Pp]anic - not syncing: (.*)", fmt: "kernel panic: {1}", ..P },
         ],
     },
     Family {
         headers: &["PANIC: double fault"],
         suppress: &[],
         kind: K::Oops,
-        formats: &[Format {
-            kind: K::Oops,
-            title: r"PANIC: double fault",
-            fmt: "PANIC: double fault in {1}",
-            stack: st(RIP_ONLY, &[]),
-            ..F
-        }],
+        formats: &[Format { title: r"PANIC: double fault", fmt: "PANIC: double fault in {1}", stack: st(RIP_ONLY, &[]), ..O }],
+    },
+    Family {
+        headers: &["rust_kernel: panicked"],
+        suppress: &[],
+        kind: K::Panic,
+        formats: &[Format { title: r"rust_kernel: panicked", report: Some(r"rust_kernel: panicked at [^\n]*?\n(.+?)\n"),
+            fmt: "{1} in {2}", stack: st(TRACE, &[r"__rustc::rust_begin_unwind"]), ..P }],
     },
     Family {
         // Kernels up to 2.6.x print "Kernel BUG at".
@@ -1005,281 +448,122 @@ pub static FAMILIES: &[Family] = &[
         suppress: &[],
         kind: K::Bug,
         formats: &[
-            Format {
-                title: r"[Kk]ernel BUG at mm/usercopy\.c",
-                fmt: "BUG: bad usercopy in {1}",
-                stack: st(TRACE, &["usercopy", "__check"]),
-                ..F
-            },
-            Format {
-                kind: K::ListCorruption,
-                title: r"[Kk]ernel BUG at lib/list_debug\.c",
-                fmt: "BUG: corrupted list in {1}",
-                stack: Some(Stack {
-                    parts: TRACE,
-                    parts2: RIP_ONLY,
-                    skip: &[],
-                    pick: Pick::First,
-                }),
-                ..F
-            },
-            Format {
-                title: r"[Kk]ernel BUG at (.*)",
-                fmt: "kernel BUG in {2}",
-                stack: Some(Stack {
-                    parts: RIP_TRACE,
-                    parts2: TRACE,
-                    skip: &["phys_addr", "__bug", "rust_helper_BUG", "bug_"],
-                    pick: Pick::First,
-                }),
-                ..F
-            },
-            Format {
-                title: r"[Kk]ernel BUG (.*)",
-                fmt: "kernel BUG {1}",
-                ..F
-            },
+            Format { title: r"[Kk]ernel BUG at mm/usercopy\.c", fmt: "BUG: bad usercopy in {1}", stack: st(TRACE, &["usercopy", "__check"]), ..F },
+            Format { kind: K::ListCorruption, title: r"[Kk]ernel BUG at lib/list_debug\.c", fmt: "BUG: corrupted list in {1}",
+                stack: st2(TRACE, RIP_ONLY, &[], Pick::First), ..F },
+            // skb helpers BUG_ON bad arguments: the caller is at fault.
+            Format { title: r"[Kk]ernel BUG at (.*)", fmt: "kernel BUG in {2}", stack: st2(RIP_TRACE, TRACE, &["^skb_"], Pick::First), ..F },
+            Format { title: r"[Kk]ernel BUG (.*)", fmt: "kernel BUG {1}", ..F },
         ],
     },
     Family {
-        // Newer kernels name the list corruption on its own line before the BUG.
+        // Newer kernels name the list corruption on a line of its own before the BUG.
         headers: &["list_del corruption", "list_add corruption"],
         suppress: &[],
         kind: K::ListCorruption,
-        formats: &[Format {
-            kind: K::ListCorruption,
-            title: r"list_(?:del|add) corruption",
-            fmt: "BUG: corrupted list in {1}",
-            stack: Some(Stack {
-                parts: RIP_TRACE,
-                parts2: TRACE,
-                skip: &["__list_", "list_debug"],
-                pick: Pick::First,
-            }),
-            ..F
-        }],
+        formats: &[Format { kind: K::ListCorruption, title: r"list_(?:del|add) corruption", fmt: "BUG: corrupted list in {1}",
+            stack: st2(RIP_TRACE, TRACE, &["__list_", "list_debug"], Pick::First), ..F }],
     },
     Family {
         headers: &["BUG kmalloc-"],
         suppress: &[],
         kind: K::Bug,
-        formats: &[Format {
-            title: r"BUG kmalloc-.*: Object already free",
-            fmt: "BUG: Object already free",
-            ..F
-        }],
+        formats: &[Format { title: r"BUG kmalloc-.*: Object already free", fmt: "BUG: Object already free", ..F }],
     },
     Family {
-        headers: &["divide error:"],
+        // "divide_error:" is a misspelling some 5.x kernels print.
+        headers: &["divide error:", "divide_error:"],
         suppress: &[],
         kind: K::Oops,
-        formats: &[Format {
-            kind: K::Oops,
-            title: r"divide error: ",
-            fmt: "divide error in {1}",
-            stack: st(RIP_ONLY, &[]),
-            ..F
-        }],
+        formats: &[Format { title: r"divide[ _]error: ", fmt: "divide error in {1}", stack: st(RIP_ONLY, &[]), ..O }],
     },
     Family {
         headers: &["invalid opcode:"],
         suppress: &[],
         kind: K::Oops,
-        formats: &[Format {
-            kind: K::Oops,
-            title: r"invalid opcode: ",
-            fmt: "invalid opcode in {1}",
-            stack: st(RIP_ONLY, &[]),
-            ..F
-        }],
+        formats: &[Format { title: r"invalid opcode: ", fmt: "invalid opcode in {1}", stack: st(RIP_ONLY, &[]), ..O }],
     },
     Family {
         headers: &["UBSAN:"],
         suppress: &[],
         kind: K::Ubsan,
         formats: &[
-            Format {
-                kind: K::Ubsan,
-                title: r"UBSAN: Undefined behaviour in",
-                fmt: "UBSAN: undefined-behaviour in {1}",
-                stack: st(TRACE, &["ubsan", "overflow"]),
-                ..F
-            },
-            Format {
-                kind: K::Ubsan,
-                title: r"UBSAN: ([a-z\-]+) in",
-                fmt: "UBSAN: {1} in {2}",
-                stack: st(TRACE, &["ubsan", "overflow"]),
-                ..F
-            },
+            Format { kind: K::Ubsan, title: r"UBSAN:", report: Some(r"UBSAN: Undefined behaviour in"),
+                fmt: "UBSAN: undefined-behaviour in {1}", stack: st(TRACE, &["ubsan", "overflow"]), ..F },
+            Format { kind: K::Ubsan, title: r"UBSAN: array-index-out-of-bounds in",
+                fmt: "UBSAN: array-index-out-of-bounds in {1}", stack: st(TRACE, &["ubsan", "overflow"]), ..F },
+            Format { kind: K::Ubsan, title: r"UBSAN:", report: Some(r"UBSAN: (.*?) in"),
+                fmt: "UBSAN: {1} in {2}", stack: st(TRACE, &["ubsan", "overflow"]), ..F },
+        ],
+    },
+    Family {
+        headers: &["unregister_netdevice: waiting for"],
+        suppress: &[],
+        kind: K::Other,
+        formats: &[Format { kind: K::Other, title: r"unregister_netdevice: waiting for (?:.*) to become free",
+            fmt: "unregister_netdevice: waiting for DEV to become free", no_stack_trace: true, ..F }],
+    },
+    Family {
+        headers: &["VFS: Close: file count is 0", "VFS: Busy inodes after unmount"],
+        suppress: &[],
+        kind: K::Bug,
+        formats: &[
+            Format { title: r"VFS: Close: file count is 0", fmt: "VFS: Close: file count is zero (use-after-free)", no_stack_trace: true, ..F },
+            Format { title: r"VFS: Busy inodes after unmount", fmt: "VFS: Busy inodes after unmount (use-after-free)", no_stack_trace: true, ..F },
         ],
     },
     Family {
         headers: &["Internal error:"],
         suppress: &[],
         kind: K::Oops,
-        formats: &[Format {
-            kind: K::Oops,
-            title: r"Internal error:",
-            fmt: "Internal error in {1}",
-            stack: Some(Stack {
-                parts: &[Part::Line(r"(?:PC is at |pc : )(?:{PC} +)?{FUNC}")],
-                parts2: TRACE,
-                skip: &[],
-                pick: Pick::First,
-            }),
-            ..F
-        }],
+        formats: &[Format { title: r"Internal error:", fmt: "Internal error in {1}", stack: st(RIP_TRACE, &[]), ..O }],
     },
     Family {
         headers: &["Unhandled fault:"],
         suppress: &[],
         kind: K::Oops,
-        formats: &[Format {
-            kind: K::Oops,
-            title: r"Unhandled fault:",
-            fmt: "Unhandled fault in {1}",
-            stack: Some(Stack {
-                parts: &[Part::Line(r"(?:PC is at |pc : )(?:{PC} +)?{FUNC}")],
-                parts2: TRACE,
-                skip: &[],
-                pick: Pick::First,
-            }),
-            ..F
-        }],
+        formats: &[Format { title: r"Unhandled fault:", fmt: "Unhandled fault in {1}", stack: st(RIP_TRACE, &[]), ..O }],
     },
     Family {
         headers: &["Alignment trap:"],
         suppress: &[],
         kind: K::Oops,
-        formats: &[Format {
-            kind: K::Oops,
-            title: r"Alignment trap:",
-            fmt: "Alignment trap in {1}",
-            stack: Some(Stack {
-                parts: &[Part::Line(r"(?:PC is at |pc : )(?:{PC} +)?{FUNC}")],
-                parts2: TRACE,
-                skip: &[],
-                pick: Pick::First,
-            }),
-            ..F
-        }],
+        formats: &[Format { title: r"Alignment trap:", fmt: "Alignment trap in {1}", stack: st(RIP_TRACE, &[]), ..O }],
     },
     Family {
-        // 2.6 kernels: "NMI Watchdog detected LOCKUP on CPU 1"; newer:
-        // "Watchdog detected hard LOCKUP on cpu 1".
+        // 2.6 kernels: "NMI Watchdog detected LOCKUP on CPU 1";
+        // newer: "Watchdog detected hard LOCKUP on cpu 1".
         headers: &["detected LOCKUP", "detected hard LOCKUP"],
         suppress: &[],
         kind: K::HardLockup,
-        formats: &[Format {
-            kind: K::HardLockup,
-            title: r"[Ww]atchdog detected (?:hard )?LOCKUP",
-            fmt: "BUG: hard lockup in {1}",
-            stack: Some(Stack {
-                parts: RIP_TRACE,
-                parts2: TRACE,
-                skip: &["watchdog", "nmi"],
-                pick: Pick::First,
-            }),
-            ..F
-        }],
-    },
-    Family {
-        headers: &["unregister_netdevice: waiting for"],
-        suppress: &[],
-        kind: K::Other,
-        formats: &[Format {
-            kind: K::Other,
-            title: r"unregister_netdevice: waiting for (?:.*) to become free",
-            fmt: "unregister_netdevice: waiting for DEV to become free",
-            no_stack_trace: true,
-            ..F
-        }],
-    },
-    Family {
-        headers: &[
-            "VFS: Busy inodes after unmount",
-            "VFS: Close: file count is zero",
-        ],
-        suppress: &[],
-        kind: K::Bug,
-        formats: &[
-            Format {
-                title: r"VFS: Busy inodes after unmount",
-                fmt: "VFS: Busy inodes after unmount (use-after-free)",
-                no_stack_trace: true,
-                ..F
-            },
-            Format {
-                title: r"VFS: Close: file count is zero",
-                fmt: "VFS: Close: file count is zero (use-after-free)",
-                no_stack_trace: true,
-                ..F
-            },
-        ],
+        formats: &[Format { kind: K::HardLockup, title: r"[Ww]atchdog detected (?:hard )?LOCKUP", fmt: "BUG: hard lockup in {1}",
+            stack: st2(RIP_TRACE, TRACE, &["watchdog", "nmi"], Pick::First), ..F }],
     },
     Family {
         headers: &["trusty: panic"],
         suppress: &[],
         kind: K::Panic,
         formats: &[
-            Format {
-                title: r"trusty: panic.* ASSERT FAILED",
-                report: Some(r"trusty: panic \(.*?\):(?: DEBUG)? ASSERT FAILED at \(.*?\): (.+)"),
-                fmt: "trusty: ASSERT FAILED: {1}",
-                no_stack_trace: true,
-                ..P
-            },
-            Format {
-                title: r"trusty: panic.* ASSERT FAILED.*: *(.*)",
-                fmt: "trusty: ASSERT FAILED: {1}",
-                corrupted: true,
-                ..P
-            },
-            Format {
-                title: r"trusty: panic",
-                report: Some(r"trusty: panic \(.*?\): (.+)"),
-                fmt: "trusty: panic: {1}",
-                no_stack_trace: true,
-                ..P
-            },
+            Format { title: r"trusty: panic.* ASSERT FAILED", report: Some(r"trusty: panic \(.*?\):(?: DEBUG)? ASSERT FAILED at \(.*?\): (.+)"),
+                fmt: "trusty: ASSERT FAILED: {1}", no_stack_trace: true, ..P },
+            Format { title: r"trusty: panic.* ASSERT FAILED.*: *(.*)", fmt: "trusty: ASSERT FAILED: {1}", corrupted: true, ..P },
+            Format { title: r"trusty: panic", report: Some(r"trusty: panic \(.*?\): (.+)"), fmt: "trusty: panic: {1}", no_stack_trace: true, ..P },
         ],
     },
     Family {
         headers: &["SYZFAIL:"],
         suppress: &[],
         kind: K::Other,
-        formats: &[Format {
-            kind: K::Other,
-            title: r"SYZFAIL:(.*)",
-            fmt: "SYZFAIL:{1}",
-            no_stack_trace: true,
-            ..F
-        }],
+        formats: &[Format { kind: K::Other, title: r"SYZFAIL:(.*)", fmt: "SYZFAIL:{1}", no_stack_trace: true, ..F }],
     },
     Family {
-        // Bare "Oops:" only starts a report when nothing named it first.
-        headers: &["Oops: ", "Oops#"],
-        suppress: &["Oops#[0-9]+ Part[0-9]+"],
+        // A bare "Oops:" only opens a report when no header named it first.
+        headers: &["Oops: "],
+        suppress: &[],
         kind: K::Oops,
-        formats: &[Format {
-            kind: K::Oops,
-            title: r"Oops: ",
-            fmt: "Oops in {1}",
-            stack: st(RIP_TRACE, &[]),
-            ..F
-        }],
+        formats: &[Format { title: r"Oops: ", fmt: "Oops in {1}", stack: st(RIP_TRACE, &[]), ..O }],
     },
 ];
-
-const W: Format = Format {
-    kind: ReportKind::Warning,
-    ..F
-};
-const P: Format = Format {
-    kind: ReportKind::Panic,
-    ..F
-};
 
 /// Lines that contain a header but do not start a report of their own
 /// when one is open: they are the tail of the report before them.
@@ -1322,7 +606,9 @@ pub(crate) const STACK_STARTS: &[&str] = &[
     r"Allocated by task [0-9]+:",
     r"Freed:",
     r"Freed by task [0-9]+:",
-    r"[^k] backtrace(?: \(crc [0-9a-f]+\))?:",
+    r"[^k] backtrace(?: \(crc [0-9a-f]*\))?:",
+    r"Backtrace:",
+    r"Uninit was stored to memory at",
 ];
 
 /// The table with its regexes compiled on first use.
