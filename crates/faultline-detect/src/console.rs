@@ -3,6 +3,8 @@
 
 use std::collections::VecDeque;
 
+use crate::frames;
+use crate::oops::{FAMILIES, INFO_WINDOW};
 use crate::report::{self, Block, CrashReport};
 use crate::{Detector, NotableEvent};
 
@@ -75,8 +77,8 @@ pub struct Line<'a> {
     pub context: Context<'a>,
     pub origin: Origin,
     /// The caller's tag for this line (a line number, an index into its
-    /// own table); handed back in the findings so the caller can attach
-    /// file, line, machine and time.
+    /// own table), increasing from line to line; handed back in the
+    /// findings so the caller can attach file, line, machine and time.
     pub at: u64,
 }
 
@@ -137,6 +139,8 @@ pub struct Console<'d> {
     det: &'d Detector,
     ring: VecDeque<(String, OwnedContext, bool)>,
     open: Vec<Pending>,
+    /// Where the last message that dumps a stack on purpose was seen.
+    info_at: Option<u64>,
 }
 
 impl<'d> Console<'d> {
@@ -145,6 +149,7 @@ impl<'d> Console<'d> {
             det,
             ring: VecDeque::with_capacity(RING),
             open: Vec::new(),
+            info_at: None,
         }
     }
 
@@ -187,7 +192,19 @@ impl<'d> Console<'d> {
         } else {
             None
         };
+        if may_match && self.det.oops.prints_stack_on_purpose(text) {
+            self.info_at = Some(line.at);
+        }
         let owner = self.open.iter().position(|p| p.owns(line.context));
+        // A headerless trace only opens a report where nothing explains it.
+        let header = header.filter(|&f| {
+            !FAMILIES[f].bare
+                || owner.is_some()
+                || (frames::is_trace_start(text)
+                    && !self
+                        .info_at
+                        .is_some_and(|at| line.at.saturating_sub(at) <= INFO_WINDOW))
+        });
         match (header, owner) {
             (Some(family), owner) => match owner {
                 Some(i) if self.det.oops.continues_report(text, self.open[i].seen) => {

@@ -369,7 +369,9 @@ struct Regexes {
 fn regexes() -> &'static Regexes {
     static R: OnceLock<Regexes> = OnceLock::new();
     R.get_or_init(|| Regexes {
-        frame: compile(r"^ *(?:{PC} ){0,2}{FUNC}"),
+        // Kernels before 3.x put `<IRQ>`/`<EOI>` before the address and
+        // `:module:` before module functions.
+        frame: compile(r"^ *(?:<[A-Z]+> +)?(?:{PC} ){0,2} *(?::[a-zA-Z0-9_]+:)?{FUNC}"),
         // 32-bit arm prints "[<pc>] (callee) from [<pc>] (caller+0x..)".
         arm_frame: compile(r"^ *{PC} \(([a-zA-Z0-9_.]+)\) from {PC} \({FUNC}"),
         corrupted_line: compile(
@@ -385,6 +387,17 @@ pub(crate) fn is_questionable(line: &str) -> bool {
     !line.contains("<EOI>")
         && ((line.contains(" ? ") && regexes().questionable.is_match(line))
             || line.ends_with(" (unreliable)"))
+}
+
+/// Whether a line can begin a stack trace that has no header: a `Call
+/// Trace:` heading or an old-style `[<address>] function+0x1/0x2` frame.
+pub(crate) fn is_trace_start(line: &str) -> bool {
+    static OLD_FRAME: OnceLock<Regex> = OnceLock::new();
+    let old = OLD_FRAME.get_or_init(|| {
+        compile(r"^\s*(?:<[A-Z]+> +)?\[<[0-9a-f]+>\] +(?::[a-zA-Z0-9_]+:)?\.?[a-zA-Z0-9_.]+\+0x[0-9a-f]+/0x[0-9a-f]+")
+    });
+    let t = line.trim_start();
+    t.starts_with("Call Trace:") || t.starts_with("Call trace:") || old.is_match(line)
 }
 
 /// Whether a line looks like a stack frame (used by corruption checks).

@@ -71,14 +71,21 @@ pub struct Family {
     /// Lines that contain the header but are not crashes.
     pub suppress: &'static [&'static str],
     pub kind: ReportKind,
+    /// A stack trace with no header of its own (lost to a full ring buffer
+    /// or never printed, as in 2.6-era lockups): it opens a report only
+    /// when none is open, when the line really is a frame or a `Call
+    /// Trace:` heading, when no informational dump (OOM killer, sysrq)
+    /// just printed it, and it needs a few frames to count.
+    pub bare: bool,
     pub formats: &'static [Format],
 }
 
 /// A `RIP:`/`IP:`/`pc :`/`PC is at` line naming the faulting function
-/// (old x86_64 kernels print `RIP  [<addr>] func`, i386 `EIP is at func`).
-const RIP: &str = r"(?:(?:IP|NIP|pc |PC is at|EIP is at):? |RIP  )(?:(?:[0-9]+:)?(?:{PC} +){0,2}{FUNC}|(?:[0-9]+:)?0x[0-9a-f]+|(?:[0-9]+:)?{PC} +\[< *\(null\)>\] +\(null\)|[0-9]+: +\(null\))";
+/// (old x86_64 kernels print `RIP  [<addr>] func`, i386 `EIP is at func`;
+/// Xen PV guests have code segment `e030`, hence a hex segment).
+const RIP: &str = r"(?:(?:IP|NIP|pc |PC is at|EIP is at):? |RIP  )(?:(?:[0-9a-f]+:)?(?:{PC} +){0,2}{FUNC}|(?:[0-9]+:)?0x[0-9a-f]+|(?:[0-9]+:)?{PC} +\[< *\(null\)>\] +\(null\)|[0-9]+: +\(null\))";
 /// A WARNING's stack starts at its RIP line (x86) or `--- interrupt:` (powerpc).
-const WARN_RIP: &str = r"(?:(?:IP|NIP|pc |PC is at|EIP is at):? |RIP  )(?:(?:[0-9]+:)?(?:{PC} +){0,2}{FUNC}|(?:[0-9]+:)?0x[0-9a-f]+|(?:[0-9]+:)?{PC} +\[< *\(null\)>\] +\(null\)|[0-9]+: +\(null\))|--- interrupt: [0-9]+ at {FUNC}";
+const WARN_RIP: &str = r"(?:(?:IP|NIP|pc |PC is at|EIP is at):? |RIP  )(?:(?:[0-9a-f]+:)?(?:{PC} +){0,2}{FUNC}|(?:[0-9]+:)?0x[0-9a-f]+|(?:[0-9]+:)?{PC} +\[< *\(null\)>\] +\(null\)|[0-9]+: +\(null\))|--- interrupt: [0-9]+ at {FUNC}";
 const CALL_TRACE: &str = r"Call [Tt]race:|Backtrace:";
 
 const TRACE: &[Part] = &[Part::Line(CALL_TRACE), Part::Trace];
@@ -171,6 +178,7 @@ pub static FAMILIES: &[Family] = &[
         headers: &["BUG:"],
         suppress: &["ODEBUG:", "Boot_DEBUG:", "xlog_status:", "DEBUG:", "BUG: no syscalls can create resource"],
         kind: K::Bug,
+        bare: false,
         formats: &[
             Format { kind: K::Kasan, title: r"BUG: KASAN:",
                 report: Some(r"BUG: KASAN: ([a-z\-]+) in {FUNC}(?:.*\n)+?.*(Read|Write) (?:of size|at addr) (?:[0-9a-f]+)"),
@@ -216,7 +224,7 @@ pub static FAMILIES: &[Family] = &[
             Format { title: r"BUG: (spinlock|rwlock) (lockup suspected|already unlocked|recursion|cpu recursion|bad magic|wrong owner|wrong CPU|trylock failure on UP)",
                 fmt: "BUG: {1} {2} in {3}", stack: st(TRACE, &["spin_", "_lock", "_unlock"]), ..F },
             Format { kind: K::SoftLockup, title: r"BUG: soft lockup", fmt: "BUG: soft lockup in {1}",
-                stack: st2(RIP_TRACE, &[], &[], Pick::Stall), ..F },
+                stack: st2(RIP_TRACE, TRACE, &[], Pick::Stall), ..F },
             Format { title: r"BUG: .*still has locks held!", report: Some(r"BUG: .*still has locks held!(?:.*\n)+?.*{PC} +{FUNC}"),
                 fmt: "BUG: still has locks held in {1}", ..F },
             Format { title: r"BUG: scheduling while atomic", fmt: "BUG: scheduling while atomic in {1}", stack: st(TRACE, &["schedule"]), ..F },
@@ -275,6 +283,7 @@ pub static FAMILIES: &[Family] = &[
             r"XFS \(\w+\): WARNING",
         ],
         kind: K::Warning,
+        bare: false,
         formats: &[
             Format { title: r"WARNING: .*lib/debugobjects\.c.* (?:debug_print|debug_check|at)", fmt: "WARNING: ODEBUG bug in {1}",
                 stack: warn(&["debug_", "rcu", "hrtimer_", "timer_", "work_", "percpu_", "vunmap", "vfree", "__free_", "debug_check", "kobject_"]), ..W },
@@ -345,6 +354,7 @@ pub static FAMILIES: &[Family] = &[
             "_INFO:",
         ],
         kind: K::Bug,
+        bare: false,
         formats: &[
             Format { title: r"INFO: possible circular locking dependency detected",
                 report: Some(r"INFO: possible circular locking dependency detected \](?:.*\n)+?.*is trying to acquire lock(?:.*\n)+?.*at: {PC} +{FUNC}"),
@@ -385,6 +395,7 @@ pub static FAMILIES: &[Family] = &[
         headers: &["Unable to handle kernel"],
         suppress: &[],
         kind: K::Oops,
+        bare: false,
         formats: &[
             Format { title: r"Unable to handle kernel (paging request|NULL pointer dereference|access to user memory)",
                 fmt: "BUG: unable to handle kernel {1} in {2}", stack: st2(RIP_TRACE, TRACE, &[], Pick::First), ..O },
@@ -395,12 +406,14 @@ pub static FAMILIES: &[Family] = &[
         // User-space faults, printed as one line by show_signal.
         suppress: &[r"general protection fault .* error:\d+ in "],
         kind: K::Gpf,
+        bare: false,
         formats: &[Format { kind: K::Gpf, title: r"general protection fault.*:", fmt: "general protection fault in {1}", stack: st(RIP_TRACE, &[]), ..F }],
     },
     Family {
         headers: &["stack segment: "],
         suppress: &[],
         kind: K::Gpf,
+        bare: false,
         formats: &[Format { kind: K::Gpf, title: r"stack segment: ", fmt: "stack segment fault in {1}", stack: st(RIP_TRACE, &[]), ..F }],
     },
     Family {
@@ -408,6 +421,7 @@ pub static FAMILIES: &[Family] = &[
         headers: &["Kernel panic", "Kernel Panic"],
         suppress: &[],
         kind: K::Panic,
+        bare: false,
         formats: &[
             Format { title: r"Kernel [Pp]anic - not syncing: stack-protector:",
                 report: Some(r"Kernel [Pp]anic - not syncing: stack-protector: Kernel stack is corrupted in: {FUNC}"),
@@ -433,12 +447,14 @@ pub static FAMILIES: &[Family] = &[
         headers: &["PANIC: double fault"],
         suppress: &[],
         kind: K::Oops,
+        bare: false,
         formats: &[Format { title: r"PANIC: double fault", fmt: "PANIC: double fault in {1}", stack: st(RIP_ONLY, &[]), ..O }],
     },
     Family {
         headers: &["rust_kernel: panicked"],
         suppress: &[],
         kind: K::Panic,
+        bare: false,
         formats: &[Format { title: r"rust_kernel: panicked", report: Some(r"rust_kernel: panicked at [^\n]*?\n(.+?)\n"),
             fmt: "{1} in {2}", stack: st(TRACE, &[r"__rustc::rust_begin_unwind"]), ..P }],
     },
@@ -447,6 +463,7 @@ pub static FAMILIES: &[Family] = &[
         headers: &["kernel BUG", "Kernel BUG"],
         suppress: &[],
         kind: K::Bug,
+        bare: false,
         formats: &[
             Format { title: r"[Kk]ernel BUG at mm/usercopy\.c", fmt: "BUG: bad usercopy in {1}", stack: st(TRACE, &["usercopy", "__check"]), ..F },
             Format { kind: K::ListCorruption, title: r"[Kk]ernel BUG at lib/list_debug\.c", fmt: "BUG: corrupted list in {1}",
@@ -461,6 +478,7 @@ pub static FAMILIES: &[Family] = &[
         headers: &["list_del corruption", "list_add corruption"],
         suppress: &[],
         kind: K::ListCorruption,
+        bare: false,
         formats: &[Format { kind: K::ListCorruption, title: r"list_(?:del|add) corruption", fmt: "BUG: corrupted list in {1}",
             stack: st2(RIP_TRACE, TRACE, &["__list_", "list_debug"], Pick::First), ..F }],
     },
@@ -468,6 +486,7 @@ pub static FAMILIES: &[Family] = &[
         headers: &["BUG kmalloc-"],
         suppress: &[],
         kind: K::Bug,
+        bare: false,
         formats: &[Format { title: r"BUG kmalloc-.*: Object already free", fmt: "BUG: Object already free", ..F }],
     },
     Family {
@@ -475,18 +494,21 @@ pub static FAMILIES: &[Family] = &[
         headers: &["divide error:", "divide_error:"],
         suppress: &[],
         kind: K::Oops,
+        bare: false,
         formats: &[Format { title: r"divide[ _]error: ", fmt: "divide error in {1}", stack: st(RIP_ONLY, &[]), ..O }],
     },
     Family {
         headers: &["invalid opcode:"],
         suppress: &[],
         kind: K::Oops,
+        bare: false,
         formats: &[Format { title: r"invalid opcode: ", fmt: "invalid opcode in {1}", stack: st(RIP_ONLY, &[]), ..O }],
     },
     Family {
         headers: &["UBSAN:"],
         suppress: &[],
         kind: K::Ubsan,
+        bare: false,
         formats: &[
             Format { kind: K::Ubsan, title: r"UBSAN:", report: Some(r"UBSAN: Undefined behaviour in"),
                 fmt: "UBSAN: undefined-behaviour in {1}", stack: st(TRACE, &["ubsan", "overflow"]), ..F },
@@ -500,6 +522,7 @@ pub static FAMILIES: &[Family] = &[
         headers: &["unregister_netdevice: waiting for"],
         suppress: &[],
         kind: K::Other,
+        bare: false,
         formats: &[Format { kind: K::Other, title: r"unregister_netdevice: waiting for (?:.*) to become free",
             fmt: "unregister_netdevice: waiting for DEV to become free", no_stack_trace: true, ..F }],
     },
@@ -507,6 +530,7 @@ pub static FAMILIES: &[Family] = &[
         headers: &["VFS: Close: file count is 0", "VFS: Busy inodes after unmount"],
         suppress: &[],
         kind: K::Bug,
+        bare: false,
         formats: &[
             Format { title: r"VFS: Close: file count is 0", fmt: "VFS: Close: file count is zero (use-after-free)", no_stack_trace: true, ..F },
             Format { title: r"VFS: Busy inodes after unmount", fmt: "VFS: Busy inodes after unmount (use-after-free)", no_stack_trace: true, ..F },
@@ -516,18 +540,21 @@ pub static FAMILIES: &[Family] = &[
         headers: &["Internal error:"],
         suppress: &[],
         kind: K::Oops,
+        bare: false,
         formats: &[Format { title: r"Internal error:", fmt: "Internal error in {1}", stack: st(RIP_TRACE, &[]), ..O }],
     },
     Family {
         headers: &["Unhandled fault:"],
         suppress: &[],
         kind: K::Oops,
+        bare: false,
         formats: &[Format { title: r"Unhandled fault:", fmt: "Unhandled fault in {1}", stack: st(RIP_TRACE, &[]), ..O }],
     },
     Family {
         headers: &["Alignment trap:"],
         suppress: &[],
         kind: K::Oops,
+        bare: false,
         formats: &[Format { title: r"Alignment trap:", fmt: "Alignment trap in {1}", stack: st(RIP_TRACE, &[]), ..O }],
     },
     Family {
@@ -536,6 +563,7 @@ pub static FAMILIES: &[Family] = &[
         headers: &["detected LOCKUP", "detected hard LOCKUP"],
         suppress: &[],
         kind: K::HardLockup,
+        bare: false,
         formats: &[Format { kind: K::HardLockup, title: r"[Ww]atchdog detected (?:hard )?LOCKUP", fmt: "BUG: hard lockup in {1}",
             stack: st2(RIP_TRACE, TRACE, &["watchdog", "nmi"], Pick::First), ..F }],
     },
@@ -543,6 +571,7 @@ pub static FAMILIES: &[Family] = &[
         headers: &["trusty: panic"],
         suppress: &[],
         kind: K::Panic,
+        bare: false,
         formats: &[
             Format { title: r"trusty: panic.* ASSERT FAILED", report: Some(r"trusty: panic \(.*?\):(?: DEBUG)? ASSERT FAILED at \(.*?\): (.+)"),
                 fmt: "trusty: ASSERT FAILED: {1}", no_stack_trace: true, ..P },
@@ -554,6 +583,7 @@ pub static FAMILIES: &[Family] = &[
         headers: &["SYZFAIL:"],
         suppress: &[],
         kind: K::Other,
+        bare: false,
         formats: &[Format { kind: K::Other, title: r"SYZFAIL:(.*)", fmt: "SYZFAIL:{1}", no_stack_trace: true, ..F }],
     },
     Family {
@@ -561,13 +591,45 @@ pub static FAMILIES: &[Family] = &[
         headers: &["Oops: "],
         suppress: &[],
         kind: K::Oops,
+        bare: false,
         formats: &[Format { title: r"Oops: ", fmt: "Oops in {1}", stack: st(RIP_TRACE, &[]), ..O }],
     },
+    Family {
+        headers: &["Call Trace:", "Call trace:", ">] "],
+        suppress: &[],
+        kind: K::Other,
+        bare: true,
+        formats: &[Format { kind: K::Other, title: r"Call [Tt]race:|\[<[0-9a-f]+>\] ", fmt: "stack trace in {1}",
+            stack: st2(&[Part::Trace], TRACE, &[], Pick::First), corrupted: true, ..F }],
+    },
 ];
+
+/// Messages that print a stack trace on purpose, without a bug: a bare
+/// trace right after one of these is part of it, not a crash.
+pub(crate) const INFO_WITH_STACK: &[&str] = &[
+    "invoked oom-killer",
+    "page allocation failure",
+    "vmalloc: allocation failure",
+    "FAULT_INJECTION: forcing a failure",
+    "FAULT_FLAG_ALLOW_RETRY missing",
+    "sysrq: ",
+    "SysRq : ",
+    "Show Blocked State",
+    "Show State",
+    "NMI backtrace for cpu",
+    "Sending NMI from CPU",
+];
+/// How many lines after such a message its trace may still come.
+pub(crate) const INFO_WINDOW: u64 = 200;
+/// Frames a bare trace needs to be reported.
+pub(crate) const BARE_MIN_FRAMES: usize = 3;
 
 /// Lines that contain a header but do not start a report of their own
 /// when one is open: they are the tail of the report before them.
 const CONTINUES: &[&str] = &[
+    "Call Trace:",
+    "Call trace:",
+    ">] ",
     "invalid opcode: 0000",
     "Kernel panic - not syncing",
     "Kernel Panic - not syncing",
@@ -620,6 +682,7 @@ pub struct Compiled {
     continues_early: AhoCorasick,
     ends: AhoCorasick,
     closes: AhoCorasick,
+    info: AhoCorasick,
     regexes: Vec<Vec<FormatRegexes>>,
     pub(crate) stack_starts: Vec<Regex>,
 }
@@ -663,6 +726,7 @@ impl Compiled {
             continues_early: literals(CONTINUES_EARLY),
             ends: literals(ENDS),
             closes: literals(CLOSES),
+            info: literals(INFO_WITH_STACK),
             regexes: FAMILIES
                 .iter()
                 .map(|f| {
@@ -688,6 +752,7 @@ impl Compiled {
             .flat_map(|f| f.headers.iter().copied())
             .collect();
         m.extend(CLOSES);
+        m.extend(INFO_WITH_STACK);
         m
     }
 
@@ -716,6 +781,10 @@ impl Compiled {
 
     pub(crate) fn ends_report(&self, line: &str) -> bool {
         self.ends.is_match(line)
+    }
+
+    pub(crate) fn prints_stack_on_purpose(&self, line: &str) -> bool {
+        self.info.is_match(line)
     }
 
     pub(crate) fn closes_report(&self, line: &str) -> bool {

@@ -7,7 +7,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::frames;
-use crate::oops::{FAMILIES, Format};
+use crate::oops::{BARE_MIN_FRAMES, FAMILIES, Format};
 use crate::{Detector, title};
 
 pub(crate) use crate::frames::is_questionable;
@@ -149,6 +149,9 @@ pub(crate) fn analyze(det: &Detector, b: &Block<'_>) -> Option<CrashReport> {
     let kind = d.format.map_or(family.kind, |f| f.kind);
     let raw = join(b.raw);
     let frames = frames::all_frames(&raw);
+    if family.bare && frames.len() < BARE_MIN_FRAMES {
+        return None;
+    }
     let meta = metadata(&raw);
     let frame = guilty_from_title(&title);
     let signature = signature(&title, &frames);
@@ -392,6 +395,19 @@ fn metadata(text: &str) -> Metadata {
         && let Some(c) = old_version.captures(text)
     {
         m.kernel = Some(c[1].to_string());
+    }
+    if m.comm.is_none() {
+        // 2.6 i386: Process swapper (pid: 0, threadinfo=c03ed000 task=f7f2f0b0)
+        static PROCESS: OnceLock<Regex> = OnceLock::new();
+        let p =
+            PROCESS.get_or_init(|| Regex::new(r"Process (\S+) \(pid: ([0-9]+),").expect("process"));
+        if let Some(c) = p.captures(text) {
+            m.comm = Some(c[1].to_string());
+            m.pid = c[2].parse().ok();
+        }
+    }
+    if m.taint.is_none() && text.contains("Not tainted") {
+        m.taint = Some(String::new());
     }
     if m.taint.is_none() {
         static TAINT: OnceLock<Regex> = OnceLock::new();

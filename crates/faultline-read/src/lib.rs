@@ -74,7 +74,7 @@ use std::fmt;
 
 pub use decode::{DecodeOptions, LineDecoder};
 pub use jiff::Timestamp;
-pub use source::{Compression, ReadError, Source, open, stdin};
+pub use source::{Compression, ReadError, Source, from_reader, open, stdin};
 pub use walk::{expand, machine_from_path};
 
 /// The shape a line was recognised as.

@@ -132,19 +132,25 @@ pub fn open(path: &Path) -> Result<Source, ReadError> {
     })
 }
 
-/// Standard input as a source named `-`, sniffed like a file. A failure
-/// while sniffing is returned by the first read.
-pub fn stdin() -> Source {
-    let (compression, reader) = match wrap(Box::new(io::stdin())) {
+/// Any reader as a source (bytes held in memory, a pipe, a socket),
+/// sniffed like a file.
+pub fn from_reader(name: impl Into<String>, reader: impl Read + Send + 'static) -> Source {
+    let (compression, reader) = match wrap(Box::new(reader)) {
         Ok(x) => x,
         Err(e) => (Compression::None, Box::new(Failed(Some(e))) as _),
     };
     Source {
-        name: "-".to_owned(),
+        name: name.into(),
         compression,
         mtime: None,
         reader,
     }
+}
+
+/// Standard input as a source named `-`, sniffed like a file. A failure
+/// while sniffing is returned by the first read.
+pub fn stdin() -> Source {
+    from_reader("-", io::stdin())
 }
 
 /// Reads the first bytes, decides the compression and builds the reader
