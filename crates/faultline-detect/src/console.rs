@@ -197,13 +197,11 @@ impl<'d> Console<'d> {
         }
         let owner = self.open.iter().position(|p| p.owns(line.context));
         // A headerless trace only opens a report where nothing explains it.
+        let explained = self
+            .info_at
+            .is_some_and(|at| line.at.saturating_sub(at) <= INFO_WINDOW);
         let header = header.filter(|&f| {
-            !FAMILIES[f].bare
-                || owner.is_some()
-                || (frames::is_trace_start(text)
-                    && !self
-                        .info_at
-                        .is_some_and(|at| line.at.saturating_sub(at) <= INFO_WINDOW))
+            !FAMILIES[f].bare || owner.is_some() || (frames::is_trace_start(text) && !explained)
         });
         match (header, owner) {
             (Some(family), owner) => match owner {
