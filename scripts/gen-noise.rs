@@ -6,7 +6,7 @@
 //! plain `rustc -O scripts/gen-noise.rs`.
 //!
 //! Usage:
-//!   gen-noise --out FILE --size-mb N [--seed S] [--parts DIR --nparts K]
+//!   gen-noise --out FILE --size-mb N [--seed S] [--parts DIR --nparts K] [--quiet]
 //!
 //! Writes FILE (about N MiB; it stops at the first record boundary past
 //! the size) and, with --parts, the same bytes again split into K files
@@ -14,7 +14,8 @@
 //! report, so every report lies whole in one part). Prints a manifest as
 //! one JSON line on stdout: bytes, lines, the crash reports sprinkled in
 //! (total and by kind), the notable events, and the decoy lines that
-//! contain a report header word but are no crash.
+//! contain a report header word but are no crash. With --quiet, noise
+//! only: no crash, no event, no decoy (to time the fast path alone).
 //!
 //! The noise comes in segments, as logs gathered from a fleet do:
 //! - serial console captures of one machine: `[ 1234.567890] text`, on some
@@ -60,9 +61,6 @@ impl Rng {
     fn chance(&mut self, percent: u64) -> bool {
         self.below(1000) < percent * 10
     }
-    fn permille(&mut self, p: u64) -> bool {
-        self.below(1000) < p
-    }
     fn pick<'a, T: ?Sized>(&mut self, xs: &'a [&'a T]) -> &'a T {
         xs[self.below(xs.len() as u64) as usize]
     }
@@ -73,9 +71,6 @@ impl Rng {
     }
     fn kaddr(&mut self) -> String {
         format!("ffffffff8{:07x}", self.below(0x0fff_ffff))
-    }
-    fn maddr(&mut self) -> String {
-        format!("ffffffffc0{:06x}", self.below(0xff_ffff))
     }
     fn heap(&mut self) -> String {
         format!("ffff88{:010x}", self.below(0xff_ffff_ffff) & !0xf)
@@ -494,26 +489,28 @@ impl Gen {
     /// One line of syslog noise from `host` (kernel or a program).
     fn syslog_noise(&mut self, m: &mut Machine) {
         let Prefix::Syslog { host, .. } = m.prefix else { unreachable!() };
+        let sel = self.rng.below(20);
+        if sel < 6 {
+            let t = self.kernel_text(m);
+            self.kline(m, "", &t);
+            return;
+        }
         let r = &mut self.rng;
         let pid = r.range(300, 65000);
         let user = r.pick(USERS);
         let ip = format!("{}.{}.{}.{}", r.pick(&["10", "172", "192", "203", "198"]), r.below(256), r.below(256), r.range(1, 254));
         let port = r.range(1024, 65535);
-        match r.below(20) {
-            0..=5 => {
-                let t = self.kernel_text(m);
-                self.kline(m, "", &t)
-            }
-            6 => self.pline(host, "sshd", Some(pid), &format!("Accepted publickey for {user} from {ip} port {port} ssh2: RSA SHA256:{}", self.rng.hex(16))),
-            7 => self.pline(host, "sshd", Some(pid), &format!("pam_unix(sshd:session): session {} for user {user}{}", if port % 2 == 0 { "opened" } else { "closed" }, if port % 2 == 0 { " by (uid=0)" } else { "" })),
-            8 => self.pline(host, "sshd", Some(pid), &format!("{} {ip} port {port}{}", self.rng.pick(&["Invalid user admin from", "Connection closed by authenticating user root", "Disconnected from invalid user oracle", "Received disconnect from"]), self.rng.pick(&[" [preauth]", ""]))),
-            9 => self.pline(host, "CRON", Some(pid), &format!("({user}) CMD ({})", self.rng.pick(&["command -v debian-sa1 > /dev/null && debian-sa1 1 1", "   cd / && run-parts --report /etc/cron.hourly", "/usr/local/bin/backup.sh >/dev/null 2>&1", "[ -x /usr/lib/php/sessionclean ] && /usr/lib/php/sessionclean"]))),
-            10 => self.pline(host, "CRON", Some(pid), &format!("pam_unix(cron:session): session {} for user {user}", self.rng.pick(&["opened", "closed"]))),
+        let (prog, pid, text) = match sel {
+            6 => ("sshd", Some(pid), format!("Accepted publickey for {user} from {ip} port {port} ssh2: RSA SHA256:{}", r.hex(16))),
+            7 => ("sshd", Some(pid), format!("pam_unix(sshd:session): session {} for user {user}{}", if port % 2 == 0 { "opened" } else { "closed" }, if port % 2 == 0 { " by (uid=0)" } else { "" })),
+            8 => ("sshd", Some(pid), format!("{} {ip} port {port}{}", r.pick(&["Invalid user admin from", "Connection closed by authenticating user root", "Disconnected from invalid user oracle", "Received disconnect from"]), r.pick(&[" [preauth]", ""]))),
+            9 => ("CRON", Some(pid), format!("({user}) CMD ({})", r.pick(&["command -v debian-sa1 > /dev/null && debian-sa1 1 1", "   cd / && run-parts --report /etc/cron.hourly", "/usr/local/bin/backup.sh >/dev/null 2>&1", "[ -x /usr/lib/php/sessionclean ] && /usr/lib/php/sessionclean"]))),
+            10 => ("CRON", Some(pid), format!("pam_unix(cron:session): session {} for user {user}", r.pick(&["opened", "closed"]))),
             11 | 12 => {
-                let u = self.rng.pick(UNITS);
-                let d = self.rng.pick(UNIT_DESC);
-                let n = self.rng.range(1, 99999);
-                let t = match self.rng.below(6) {
+                let u = r.pick(UNITS);
+                let d = r.pick(UNIT_DESC);
+                let n = r.range(1, 99999);
+                let t = match r.below(6) {
                     0 => format!("Starting {d}..."),
                     1 => format!("Started {d}."),
                     2 => format!("{u}: Deactivated successfully."),
@@ -521,16 +518,17 @@ impl Gen {
                     4 => format!("session-{n}.scope: Succeeded."),
                     _ => format!("Finished {d}."),
                 };
-                self.pline(host, "systemd", Some(1), &t)
+                ("systemd", Some(1), t)
             }
-            13 => self.pline(host, "systemd-logind", Some(pid), &format!("{} {}.", self.rng.pick(&["New session", "Removed session"]), self.rng.range(1, 99999))),
-            14 => self.pline(host, "dhclient", Some(pid), &format!("DHCPREQUEST for 10.{}.{}.{} on {} to 10.0.0.1 port 67", self.rng.below(256), self.rng.below(256), self.rng.range(2, 254), self.rng.pick(NICS))),
-            15 => self.pline(host, "postfix/smtpd", Some(pid), &format!("{} from unknown[{ip}]", self.rng.pick(&["connect", "disconnect", "lost connection after EHLO"]))),
-            16 => self.pline(host, "dockerd", Some(pid), &format!("time=\"2023-11-{:02}T{:02}:{:02}:{:02}.{:09}Z\" level=info msg=\"ignoring event\" container={}{} module=libcontainerd namespace=moby topic=/tasks/delete type=\"*events.TaskDelete\"", self.rng.range(1, 30), self.rng.below(24), self.rng.below(60), self.rng.below(60), self.rng.below(1_000_000_000), self.rng.hex(16), self.rng.hex(16))),
-            17 => self.pline(host, "kubelet", Some(pid), &format!("I1120 {:02}:{:02}:{:02}.{:06} {:>7} kubelet.go:{}] \"SyncLoop (PLEG): event for pod\" pod=\"default/web-{}-{}\" event={{ID:{} Type:ContainerStarted}}", self.rng.below(24), self.rng.below(60), self.rng.below(60), self.rng.below(1_000_000), pid, self.rng.range(1000, 2500), self.rng.hex(8), self.rng.hex(5), self.rng.hex(12))),
-            18 => self.pline(host, "chronyd", Some(pid), &format!("Selected source {}", self.rng.pick(&["169.254.169.123", "10.0.0.1", "162.159.200.1", "ntp.ubuntu.com"]))),
-            _ => self.pline(host, "snmpd", Some(pid), &format!("Connection from UDP: [10.0.{}.{}]:{}->[10.0.0.5]:161", self.rng.below(256), self.rng.range(1, 254), port)),
-        }
+            13 => ("systemd-logind", Some(pid), format!("{} {}.", r.pick(&["New session", "Removed session"]), r.range(1, 99999))),
+            14 => ("dhclient", Some(pid), format!("DHCPREQUEST for 10.{}.{}.{} on {} to 10.0.0.1 port 67", r.below(256), r.below(256), r.range(2, 254), r.pick(NICS))),
+            15 => ("postfix/smtpd", Some(pid), format!("{} from unknown[{ip}]", r.pick(&["connect", "disconnect", "lost connection after EHLO"]))),
+            16 => ("dockerd", Some(pid), format!("time=\"2023-11-{:02}T{:02}:{:02}:{:02}.{:09}Z\" level=info msg=\"ignoring event\" container={}{} module=libcontainerd namespace=moby topic=/tasks/delete type=\"*events.TaskDelete\"", r.range(1, 30), r.below(24), r.below(60), r.below(60), r.below(1_000_000_000), r.hex(16), r.hex(16))),
+            17 => ("kubelet", Some(pid), format!("I1120 {:02}:{:02}:{:02}.{:06} {:>7} kubelet.go:{}] \"SyncLoop (PLEG): event for pod\" pod=\"default/web-{}-{}\" event={{ID:{} Type:ContainerStarted}}", r.below(24), r.below(60), r.below(60), r.below(1_000_000), pid, r.range(1000, 2500), r.hex(8), r.hex(5), r.hex(12))),
+            18 => ("chronyd", Some(pid), format!("Selected source {}", r.pick(&["169.254.169.123", "10.0.0.1", "162.159.200.1", "ntp.ubuntu.com"]))),
+            _ => ("snmpd", Some(pid), format!("Connection from UDP: [10.0.{}.{}]:{}->[10.0.0.5]:161", r.below(256), r.range(1, 254), port)),
+        };
+        self.pline(host, prog, pid, &text);
     }
 
     // ------------------------------------------------------------ crashes
@@ -817,6 +815,7 @@ fn main() -> io::Result<()> {
     let mut seed: u64 = 20231120;
     let mut parts_dir: Option<PathBuf> = None;
     let mut nparts: usize = 16;
+    let mut quiet = false;
     let mut i = 1;
     while i < args.len() {
         let v = args.get(i + 1).cloned().unwrap_or_default();
@@ -826,6 +825,11 @@ fn main() -> io::Result<()> {
             "--seed" => seed = v.parse().expect("--seed N"),
             "--parts" => parts_dir = Some(PathBuf::from(v)),
             "--nparts" => nparts = v.parse().expect("--nparts N"),
+            "--quiet" => {
+                quiet = true;
+                i += 1;
+                continue;
+            }
             other => {
                 eprintln!("gen-noise: unknown argument {other}");
                 std::process::exit(2);
@@ -834,7 +838,7 @@ fn main() -> io::Result<()> {
         i += 2;
     }
     let Some(out_path) = out_path else {
-        eprintln!("usage: gen-noise --out FILE --size-mb N [--seed S] [--parts DIR --nparts K]");
+        eprintln!("usage: gen-noise --out FILE --size-mb N [--seed S] [--parts DIR --nparts K] [--quiet]");
         std::process::exit(2);
     };
     let target = size_mb << 20;
@@ -866,6 +870,12 @@ fn main() -> io::Result<()> {
     let mut next_crash: u64 = g.rng.range(256 << 10, 2 << 20);
     let mut next_event: u64 = g.rng.range(64 << 10, 512 << 10);
     let mut next_decoy: u64 = g.rng.range(256 << 10, 1536 << 10);
+    if quiet {
+        // Noise only: nothing any report header or event marker matches.
+        next_crash = u64::MAX;
+        next_event = u64::MAX;
+        next_decoy = u64::MAX;
+    }
     let mut console_no = 0u64;
     while g.out.size() < target {
         // One segment.
@@ -888,7 +898,7 @@ fn main() -> io::Result<()> {
             while g.out.size() < seg_end.min(target) {
                 let at = g.out.size();
                 if at >= next_crash {
-                    next_crash = at + g.rng.range(1 << 20, 3 << 20);
+                    next_crash = at.saturating_add(g.rng.range(1 << 20, 3 << 20));
                     let panicked = g.crash(&mut m, &mut []);
                     g.out.record_boundary()?;
                     if panicked {
@@ -932,7 +942,7 @@ fn main() -> io::Result<()> {
                 let k = g.rng.below(ms.len() as u64) as usize;
                 let mut m = ms.swap_remove(k);
                 if at >= next_crash {
-                    next_crash = at + g.rng.range(1 << 20, 3 << 20);
+                    next_crash = at.saturating_add(g.rng.range(1 << 20, 3 << 20));
                     g.crash(&mut m, &mut ms);
                 } else if at >= next_event {
                     next_event = at + g.rng.range(128 << 10, 640 << 10);

@@ -26,7 +26,7 @@ use jiff::tz::TimeZone;
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use file::scan_source;
+pub use file::{FileScan, scan_source};
 
 /// How to read what the logs leave unsaid.
 #[derive(Debug, Clone)]
