@@ -32,7 +32,14 @@
 //! lib/list_debug.c` oops ending in `Kernel panic - not syncing: Fatal
 //! exception`. Notable events (one every 128-640 KiB): I/O errors, NFS
 //! server not responding, OOM kills (with the oom-killer's own stack dump,
-//! which is no crash), netback memory squeeze.
+//! which is no crash), netback memory squeeze. The manifest counts I/O
+//! error lines (`blk_update_request` and `Buffer I/O error`), NFS lines,
+//! OOM kills (each is several lines: invoked, constraint, killed) and
+//! squeeze lines.
+//!
+//! Mount messages and the like are rare in the noise, as in real logs, so
+//! that a scanner's marker search meets a realistic number of false
+//! candidates.
 
 use std::fmt::Write as _;
 use std::fs::{self, File};
@@ -409,10 +416,12 @@ impl Gen {
             8 => format!("{nic}: NIC Link is Up {} Mbps Full Duplex, Flow Control: {}", r.pick(&["1000", "10000", "25000"]), r.pick(&["RX", "RX/TX", "None"])),
             9 => format!("e1000e 0000:00:{:02x}.0 {nic}: NIC Link is Down", r.range(0x10, 0x1f)),
             10 => format!("IPv6: ADDRCONF(NETDEV_CHANGE): {nic}: link becomes ready"),
-            11 => format!(
+            // Mounts happen at boot and now and then, not every minute.
+            11 if r.below(12) == 0 => format!(
                 "EXT4-fs ({disk}{}): mounted filesystem {}with ordered data mode. Quota mode: none.",
                 r.pick(&["1", "2", "p1", ""]), r.pick(&["", "c1a2e3f4-5b6c-4d7e-8f90-a1b2c3d4e5f6 r/w "])
             ),
+            11 => format!("loop{}: detected capacity change from 0 to {}", r.below(40), r.range(1000, 9_000_000)),
             12 => format!(
                 "usb {}-{}: new {}-speed USB device number {} using {}",
                 r.range(1, 4), r.range(1, 8), r.pick(&["high", "full", "super"]), r.range(2, 30), r.pick(&["xhci_hcd", "ehci-pci", "uhci_hcd"])
@@ -435,10 +444,17 @@ impl Gen {
             16 => format!("device vif{}.{} entered promiscuous mode", r.range(1, 300), r.below(2)),
             17 => format!("perf: interrupt took too long ({} > {}), lowering kernel.perf_event_max_sample_rate to {}", r.range(2501, 9000), 2500, r.range(20000, 79750)),
             18 => format!("TCP: request_sock_TCP: Possible SYN flooding on port {}. Sending cookies.  Check SNMP counters.", r.pick(&["80", "443", "8080", "5432"])),
-            19 => format!("XFS ({disk}): {}", r.pick(&["Mounting V5 Filesystem", "Ending clean mount", "Unmounting Filesystem", "Quotacheck: Done."])),
+            19 if r.below(12) == 0 => format!("XFS ({disk}): {}", r.pick(&["Mounting V5 Filesystem", "Ending clean mount", "Unmounting Filesystem", "Quotacheck: Done."])),
             20 => format!("systemd[1]: {}", { let u = r.pick(UNITS); match r.below(3) { 0 => format!("Started {}.", r.pick(UNIT_DESC)), 1 => format!("{u}: Succeeded."), _ => format!("{u}: Deactivated successfully.") } }),
             21 => format!("nf_conntrack: default automatic helper assignment has been turned off for security reasons and CT-based  firewall rule not found. Use the iptables CT target to attach helpers instead."),
-            22 => format!("hrtimer: interrupt took {} ns", r.range(100_000, 9_999_999)),
+            19 => format!("overlayfs: fs on '/var/lib/docker/overlay2/l/{}' does not support file handles, falling back to xino=off.", r.hex(16).to_uppercase()),
+            22 => format!(
+                "audit: type=1300 audit({}.{:03}:{}): arch=c000003e syscall={} success={} exit={} a0={} a1={} a2=0 a3=0 items=1 ppid={} pid={} auid={} uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses={} comm=\"{}\" exe=\"/usr/bin/{}\" subj=unconfined key=\"{}\"",
+                1_700_000_000 + r.below(9_000_000), r.below(1000), r.range(100, 99999), r.pick(&["59", "2", "257", "42", "82"]),
+                r.pick(&["yes", "no"]), r.pick(&["0", "-2", "-13", "3"]), r.hex(12), r.hex(12), r.range(1, 65000), r.range(300, 65000),
+                r.range(1000, 1010), r.range(1, 9000), r.pick(COMMS).split('/').next().unwrap_or("sh"), r.pick(&["bash", "python3", "curl", "sudo", "rm"]),
+                r.pick(&["exec", "identity", "perm_mod", "delete", "access"])
+            ),
             23 => format!("bond0: (slave {nic}): link status definitely {}, {} Mbps full duplex", r.pick(&["up", "down"]), r.pick(&["1000", "10000", "25000"])),
             24 => format!("ata{}: SATA link up {} Gbps (SStatus 133 SControl 300)", r.range(1, 8), r.pick(&["1.5", "3.0", "6.0"])),
             25 => format!("kvm [{}]: vcpu{}, guest rIP: 0x{} unhandled rdmsr: 0x{:x}", r.range(1000, 60000), r.below(m.ncpu), r.hex(12), r.range(0x30, 0x1ff)),
@@ -741,7 +757,7 @@ impl Gen {
                     sector += self.rng.range(8, 4096);
                 }
                 lines.push(format!("Buffer I/O error on dev {disk}1, logical block {}, lost async page write", sector / 8));
-                self.stats.io_error += n;
+                self.stats.io_error += n + 1;
             }
             1 => {
                 lines.push(format!("nfs: server {} not responding, still trying", self.rng.pick(&["filer01", "filer02", "nas-b.example.com", "10.0.4.20"])));

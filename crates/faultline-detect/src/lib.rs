@@ -13,7 +13,9 @@
 //!
 //! Speed: a caller scanning gigabytes need not feed every line. While
 //! [`Console::is_idle`] is true, lines that contain none of
-//! [`Detector::markers`] cannot start anything and may be skipped.
+//! [`Detector::markers`] cannot start anything and may be skipped;
+//! [`Detector::classify`] tells whether a line needs the lines before it
+//! (a crash marker) or only itself (an event marker).
 
 mod console;
 pub mod events;
@@ -23,6 +25,7 @@ mod report;
 mod title;
 
 pub use console::{Console, Context, Finding, Line, Origin};
+
 pub use events::{EventKind, EventMatch, EventTable};
 pub use report::{CrashReport, ReportKind};
 
@@ -51,6 +54,20 @@ pub struct Detector {
     pub(crate) events: EventTable,
     markers: Vec<&'static str>,
     marker_finder: AhoCorasick,
+    crash_finder: AhoCorasick,
+    event_finder: AhoCorasick,
+}
+
+/// What a raw line may be, judged by its markers alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Marked {
+    /// No marker: the line cannot start a report or be an event.
+    Nothing,
+    /// Only event markers: the line may be a notable event.
+    Event,
+    /// A crash marker: the line may open (or end) a report, and the lines
+    /// before it may belong to the report.
+    Crash,
 }
 
 impl Default for Detector {
@@ -63,10 +80,18 @@ impl Detector {
     pub fn new() -> Self {
         let oops = oops::Compiled::new();
         let events = EventTable::new();
-        let mut markers: Vec<&'static str> = oops.markers();
-        markers.extend(events.markers());
+        let crash_markers = oops.markers();
+        let event_markers = events.markers();
+        let mut markers: Vec<&'static str> = crash_markers.clone();
+        markers.extend(&event_markers);
         markers.sort_unstable();
         markers.dedup();
+        let build = |list: &[&str]| {
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(list)
+                .expect("marker literals are valid")
+        };
         // Leftmost-first turns on the SIMD prefilter; we only need "any hit".
         let marker_finder = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostFirst)
@@ -75,6 +100,8 @@ impl Detector {
         Detector {
             oops,
             events,
+            crash_finder: build(&crash_markers),
+            event_finder: build(&event_markers),
             markers,
             marker_finder,
         }
@@ -96,6 +123,17 @@ impl Detector {
     /// leftmost-first matching so that it can run over whole buffers fast.
     pub fn marker_finder(&self) -> &AhoCorasick {
         &self.marker_finder
+    }
+
+    /// Classifies a raw line (stamps and all) by the markers it contains.
+    pub fn classify(&self, line: &[u8]) -> Marked {
+        if self.crash_finder.is_match(line) {
+            Marked::Crash
+        } else if self.event_finder.is_match(line) {
+            Marked::Event
+        } else {
+            Marked::Nothing
+        }
     }
 
     /// A new console: the state of one machine's stream of lines.

@@ -595,12 +595,15 @@ pub static FAMILIES: &[Family] = &[
         formats: &[Format { title: r"Oops: ", fmt: "Oops in {1}", stack: st(RIP_TRACE, &[]), ..O }],
     },
     Family {
-        headers: &["Call Trace:", "Call trace:", ">] "],
+        // Frames without a `Call Trace:` heading are not looked for: every
+        // kernel since 2.6 prints the heading, and a three-byte `>] `
+        // marker would halve the speed of the fast path.
+        headers: &["Call Trace:", "Call trace:"],
         suppress: &[],
         kind: K::Other,
         bare: true,
-        formats: &[Format { kind: K::Other, title: r"Call [Tt]race:|\[<[0-9a-f]+>\] ", fmt: "stack trace in {1}",
-            stack: st2(&[Part::Trace], TRACE, &[], Pick::First), corrupted: true, ..F }],
+        formats: &[Format { kind: K::Other, title: r"Call [Tt]race:", fmt: "stack trace in {1}",
+            stack: st(TRACE, &[]), corrupted: true, ..F }],
     },
 ];
 
@@ -614,8 +617,6 @@ pub(crate) const INFO_WITH_STACK: &[&str] = &[
     "FAULT_FLAG_ALLOW_RETRY missing",
     "sysrq: ",
     "SysRq : ",
-    "Show Blocked State",
-    "Show State",
     "NMI backtrace for cpu",
     "Sending NMI from CPU",
 ];
@@ -629,7 +630,6 @@ pub(crate) const BARE_MIN_FRAMES: usize = 3;
 const CONTINUES: &[&str] = &[
     "Call Trace:",
     "Call trace:",
-    ">] ",
     "invalid opcode: 0000",
     "Kernel panic - not syncing",
     "Kernel Panic - not syncing",

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::io::{self, Read};
 
-use faultline_detect::{Console, Context, Detector, Finding, Line, Origin};
+use faultline_detect::{Console, Context, Detector, Finding, Line, Marked, Origin};
 use faultline_read::{DecodeOptions, LineDecoder, Record, Shape, Source, Timestamp};
 
 use crate::{FileSummary, FoundEvent, FoundReport, ScanOptions};
@@ -62,6 +62,23 @@ struct State<'d> {
     /// Lines completed so far.
     line: u64,
     open: usize,
+    /// Offset of the current region in the input.
+    base: u64,
+    /// Where this run's share of the input ends (when a file is split):
+    /// past it, the run goes on only while a report is open.
+    limit: Option<u64>,
+    /// Lines completed when the run passed `limit`.
+    lines_at_limit: Option<u64>,
+    stopped: bool,
+}
+
+/// How a run over part of a file ended, for stitching parts together.
+pub(crate) struct PartEnd {
+    /// Lines from the part's start up to its limit.
+    pub lines_at_limit: u64,
+    /// Lines past the limit that this run consumed (a report went on into
+    /// the next part); the next part drops what it found in them.
+    pub overrun_lines: u64,
 }
 
 /// Scans one opened input. `path_machine` names the machine of lines
@@ -72,13 +89,42 @@ pub fn scan_source(
     path_machine: Option<String>,
     opts: &ScanOptions,
 ) -> FileScan {
+    let name = src.name.clone();
+    let compression = src.compression.as_str();
+    let mtime = src.mtime;
+    run(
+        det,
+        &mut src,
+        name,
+        compression,
+        mtime,
+        path_machine,
+        opts,
+        None,
+    )
+    .0
+}
+
+/// Scans `reader` from its current position. With `limit`, stops at the
+/// first line start at or past that many bytes once no report is open.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run(
+    det: &Detector,
+    src: &mut dyn Read,
+    name: String,
+    compression: &'static str,
+    mtime: Option<Timestamp>,
+    path_machine: Option<String>,
+    opts: &ScanOptions,
+    limit: Option<u64>,
+) -> (FileScan, PartEnd) {
     let mut st = State {
         det,
-        name: src.name.clone(),
+        name,
         default_machine: opts.machine.clone().or(path_machine),
         decoder: LineDecoder::new(DecodeOptions {
             year: opts.year,
-            file_mtime: src.mtime,
+            file_mtime: mtime,
             time_zone: opts.time_zone.clone(),
         }),
         consoles: HashMap::new(),
@@ -88,6 +134,10 @@ pub fn scan_source(
         events: Vec::new(),
         line: 0,
         open: 0,
+        base: 0,
+        limit,
+        lines_at_limit: None,
+        stopped: false,
     };
     let mut buf = vec![0u8; CHUNK];
     let mut filled = 0usize;
@@ -118,6 +168,7 @@ pub fn scan_source(
                     dropping_long_line = false;
                 }
                 None => {
+                    st.base += filled as u64;
                     filled = 0;
                     if eof {
                         break;
@@ -145,7 +196,12 @@ pub fn scan_source(
                 }
             }
         };
+        st.base += start as u64;
         st.region(&buf[start..end]);
+        st.base += (end - start) as u64;
+        if st.stopped {
+            break;
+        }
         buf.copy_within(end..filled, 0);
         filled -= end;
         if eof && filled == 0 {
@@ -159,10 +215,15 @@ pub fn scan_source(
             st.name, st.line
         )
     });
-    FileScan {
+    let lines_at_limit = st.lines_at_limit.unwrap_or(st.line);
+    let part = PartEnd {
+        lines_at_limit,
+        overrun_lines: st.line - lines_at_limit,
+    };
+    let scan = FileScan {
         summary: FileSummary {
             path: st.name.clone(),
-            compression: src.compression.as_str(),
+            compression,
             bytes,
             lines: st.line,
             reports: st.reports.len(),
@@ -171,40 +232,107 @@ pub fn scan_source(
         },
         reports: st.reports,
         events: st.events,
-    }
+    };
+    (scan, part)
 }
 
 impl<'d> State<'d> {
     /// Handles a run of whole lines (the last may lack its newline at the
     /// end of input, or when it was cut at the length limit).
+    ///
+    /// While no report is open, a coarse search finds the next line that
+    /// may matter; the detector's markers then say whether it is nothing
+    /// (skipped like the rest), an event (fed alone) or a crash line (fed
+    /// with the lines before it, then line by line while a report is open).
     fn region(&mut self, region: &[u8]) {
+        let coarse = crate::prefilter::searcher();
+        // Where this run's share ends, relative to the region.
+        let limit = self
+            .limit
+            .filter(|&l| l >= self.base)
+            .map_or(usize::MAX, |l| (l - self.base) as usize);
         let mut pos = 0;
+        let mut skipped = pos;
         while pos < region.len() {
             if self.open > 0 {
-                pos = self.feed_while_open(region, pos, pos);
+                self.skip(&region[skipped..pos], limit.checked_sub(skipped));
+                pos = self.feed_while_open(region, pos, pos, limit);
+                skipped = pos;
                 continue;
             }
-            let Some(hit) = self.det.marker_finder().find(&region[pos..]) else {
-                self.skip(&region[pos..]);
+            if pos >= limit {
+                self.stop_at(region, skipped, limit);
                 return;
+            }
+            let Some(hit) = coarse.find(&region[pos..]) else {
+                break;
             };
             let hit = pos + hit.start();
             let line_start = memchr::memrchr(b'\n', &region[pos..hit]).map_or(pos, |i| pos + i + 1);
-            let from = back_lines(region, pos, line_start, CONTEXT_LINES);
-            self.skip(&region[pos..from]);
-            pos = self.feed_while_open(region, from, line_start);
+            if line_start >= limit {
+                self.stop_at(region, skipped, limit);
+                return;
+            }
+            let line_end = memchr::memchr(b'\n', &region[hit..]).map_or(region.len(), |i| hit + i);
+            match self.det.classify(&region[line_start..line_end]) {
+                Marked::Nothing => {
+                    pos = (line_end + 1).min(region.len());
+                }
+                Marked::Event => {
+                    self.skip(&region[skipped..line_start], None);
+                    self.line += 1;
+                    self.feed(&region[line_start..line_end]);
+                    pos = (line_end + 1).min(region.len());
+                    skipped = pos;
+                    self.note_limit(pos, limit);
+                }
+                Marked::Crash => {
+                    let from = back_lines(region, skipped, line_start, CONTEXT_LINES);
+                    self.skip(&region[skipped..from], None);
+                    pos = self.feed_while_open(region, from, line_start, limit);
+                    skipped = pos;
+                }
+            }
+        }
+        if limit <= region.len() && self.open == 0 {
+            self.stop_at(region, skipped, limit.max(skipped));
+            return;
+        }
+        self.skip(&region[skipped..], limit.checked_sub(skipped));
+    }
+
+    /// Ends a run at its limit: the lines up to it are this run's.
+    fn stop_at(&mut self, region: &[u8], skipped: usize, limit: usize) {
+        if limit > skipped {
+            self.skip(&region[skipped..limit.min(region.len())], None);
+        }
+        self.lines_at_limit.get_or_insert(self.line);
+        self.stopped = true;
+    }
+
+    /// Records the line count when the run reaches its limit exactly.
+    fn note_limit(&mut self, pos: usize, limit: usize) {
+        if pos == limit {
+            self.lines_at_limit.get_or_insert(self.line);
         }
     }
 
     /// Feeds lines from `pos` at least through the line starting at
     /// `through`, and on while a report is open. Returns where it stopped.
-    fn feed_while_open(&mut self, region: &[u8], mut pos: usize, through: usize) -> usize {
+    fn feed_while_open(
+        &mut self,
+        region: &[u8],
+        mut pos: usize,
+        through: usize,
+        limit: usize,
+    ) -> usize {
         while pos < region.len() {
             let end = memchr::memchr(b'\n', &region[pos..]).map_or(region.len(), |i| pos + i);
             self.line += 1;
             self.feed(&region[pos..end]);
             let done = pos >= through;
             pos = (end + 1).min(region.len());
+            self.note_limit(pos, limit);
             if done && self.open == 0 {
                 break;
             }
@@ -212,8 +340,16 @@ impl<'d> State<'d> {
         pos
     }
 
-    fn skip(&mut self, lines: &[u8]) {
+    /// Counts skipped lines; `limit_at` is where in `lines` this run's
+    /// limit falls, if it does.
+    fn skip(&mut self, lines: &[u8], limit_at: Option<usize>) {
         if lines.is_empty() {
+            return;
+        }
+        if let Some(at) = limit_at.filter(|&a| a < lines.len()) {
+            self.skip(&lines[..at], None);
+            self.lines_at_limit.get_or_insert(self.line);
+            self.skip(&lines[at..], None);
             return;
         }
         let n = memchr::memchr_iter(b'\n', lines).count() as u64;

@@ -17,6 +17,8 @@
 //! reports and the findings.
 
 mod file;
+mod prefilter;
+mod split;
 
 use std::path::{Path, PathBuf};
 
@@ -170,7 +172,14 @@ pub fn scan(inputs: &[Input], opts: &ScanOptions) -> ScanOutput {
 
 fn scan_path(det: &Detector, path: &Path, opts: &ScanOptions) -> file::FileScan {
     match faultline_read::open(path) {
-        Ok(src) => scan_source(det, src, faultline_read::machine_from_path(path), opts),
+        Ok(src) => {
+            let machine = faultline_read::machine_from_path(path);
+            let compressed = src.compression != faultline_read::Compression::None;
+            if let Some(done) = split::scan_split(det, path, machine.clone(), opts, compressed) {
+                return done;
+            }
+            scan_source(det, src, machine, opts)
+        }
         Err(e) => file::FileScan::failed(path.display().to_string(), e.to_string()),
     }
 }

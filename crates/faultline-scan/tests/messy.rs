@@ -60,10 +60,12 @@ fn rhel4_nmi_lockup_names_the_interrupt_handler() {
     assert_eq!(f.reports[0].frames[0], "scsi_mod:scsi_error");
 }
 
-/// The CentOS 4 trace as the field report quotes it: frames, no header.
+/// The CentOS 4 trace as the field report quotes it: frames under their
+/// heading, no header.
 #[test]
 fn bare_stack_trace_is_reported_as_corrupted_other() {
-    let log = "[<f883b299>] .text.lock.scsi_error+0x19/0x34 [scsi_mod]\n\
+    let log = "Call Trace:\n\
+               [<f883b299>] .text.lock.scsi_error+0x19/0x34 [scsi_mod]\n\
                [<f88c19ce>] mptscsih_io_done+0x5ee/0x608 [mptscsi]\n\
                [<c02de564>] common_interrupt+0x18/0x20\n\
                [<c02ddb54>] system_call+0x0/0x30\n";
