@@ -76,6 +76,10 @@ pub struct Line<'a> {
     pub text: &'a str,
     pub context: Context<'a>,
     pub origin: Origin,
+    /// Wall time of the line, seconds since the Unix epoch, when known.
+    pub time: Option<f64>,
+    /// Seconds since boot, when known.
+    pub uptime: Option<f64>,
     /// The caller's tag for this line (a line number, an index into its
     /// own table), increasing from line to line; handed back in the
     /// findings so the caller can attach file, line, machine and time.
@@ -89,6 +93,8 @@ impl<'a> Line<'a> {
             text,
             context: Context::None,
             origin: Origin::Linux,
+            time: None,
+            uptime: None,
             at,
         }
     }
@@ -106,6 +112,12 @@ pub enum Finding {
 const RING: usize = 50;
 /// A report that never ends (a hung machine printing forever) is cut here.
 const MAX_REPORT_LINES: usize = 1000;
+/// The kernel prints a report in one burst: a line stamped this many
+/// seconds after the report's first line belongs to something else.
+pub const REPORT_SPAN_SECS: f64 = 10.0;
+/// Lines a report keeps after `---[ end trace`: the panic, the kernel
+/// offset and `---[ end Kernel panic` follow within a few lines.
+const TAIL_LINES: usize = 8;
 /// Ring lines taken into a report in plain console context, and in task context.
 const PREFIX_CONSOLE: usize = 5;
 const PREFIX_TASK: usize = 50;
@@ -119,6 +131,10 @@ struct Pending {
     lines: Vec<String>,
     raw: Vec<String>,
     seen: usize,
+    /// Lines left before the report ends, once `---[ end trace` was seen.
+    tail: Option<usize>,
+    start_time: Option<f64>,
+    start_uptime: Option<f64>,
     text_lines: usize,
     skip_rest: bool,
     cpu_traceback: bool,
@@ -162,7 +178,8 @@ impl<'d> Console<'d> {
     /// Feeds one line; findings that complete are pushed to `out`.
     pub fn push(&mut self, line: &Line<'_>, out: &mut Vec<Finding>) {
         let text = line.text;
-        if text.contains("** replaying previous printk message **") {
+        self.expire(line, out);
+        if text.starts_with("** replaying previous printk message **") {
             // printk cut the previous line short and prints it again whole:
             // a report opened by the cut line is opened again by the replay.
             if let Some(i) = self
@@ -221,7 +238,13 @@ impl<'d> Console<'d> {
                     self.emit(done, out);
                 } else {
                     self.append(i, line);
-                    if self.det.oops.closes_report(text) {
+                    let p = &mut self.open[i];
+                    if let Some(left) = p.tail.as_mut() {
+                        *left = left.saturating_sub(1);
+                    } else if text.contains("---[ end trace") {
+                        p.tail = Some(TAIL_LINES);
+                    }
+                    if self.det.oops.closes_report(text) || p.tail == Some(0) {
                         let done = self.open.swap_remove(i);
                         self.emit(done, out);
                     }
@@ -241,6 +264,53 @@ impl<'d> Console<'d> {
             }
         }
         self.remember(line);
+    }
+
+    /// Ends reports that the line's stamps show to be over: its clock is
+    /// more than [`REPORT_SPAN_SECS`] past their start, or went back (a
+    /// reboot).
+    fn expire(&mut self, line: &Line<'_>, out: &mut Vec<Finding>) {
+        if self.open.is_empty() {
+            return;
+        }
+        let over = |p: &Pending| match (p.start_uptime, line.uptime, p.start_time, line.time) {
+            (Some(a), Some(b), _, _) => b - a > REPORT_SPAN_SECS || b + 1.0 < a,
+            (_, _, Some(a), Some(b)) => (b - a).abs() > REPORT_SPAN_SECS,
+            _ => false,
+        };
+        self.close_where(over, out);
+    }
+
+    /// Tells the console the wall time elsewhere in the log (another
+    /// machine's lines): reports that started longer than
+    /// [`REPORT_SPAN_SECS`] ago are over, even if this machine went silent
+    /// (as a crashed machine does).
+    pub fn tick(&mut self, time: f64, out: &mut Vec<Finding>) {
+        self.close_where(
+            |p| p.start_time.is_some_and(|a| time - a > REPORT_SPAN_SECS),
+            out,
+        );
+    }
+
+    /// Ends every open report now (the caller knows the stream moved on).
+    pub fn close_open(&mut self, out: &mut Vec<Finding>) {
+        self.close_where(|_| true, out);
+    }
+
+    fn close_where(&mut self, over: impl Fn(&Pending) -> bool, out: &mut Vec<Finding>) {
+        let mut done: Vec<Pending> = Vec::new();
+        let mut i = 0;
+        while i < self.open.len() {
+            if over(&self.open[i]) {
+                done.push(self.open.swap_remove(i));
+            } else {
+                i += 1;
+            }
+        }
+        done.sort_by_key(|p| p.start);
+        for p in done {
+            self.emit(p, out);
+        }
     }
 
     /// Tells the console that lines were skipped: the lines it remembers
@@ -303,6 +373,9 @@ impl<'d> Console<'d> {
             lines: vec![line.text.to_string()],
             raw: vec![line.text.to_string()],
             seen: 0,
+            tail: None,
+            start_time: line.time,
+            start_uptime: line.uptime,
             text_lines: 1,
             skip_rest: false,
             cpu_traceback: false,

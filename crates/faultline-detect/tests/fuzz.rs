@@ -59,18 +59,22 @@ proptest! {
 
     #[test]
     fn console_never_panics_and_reports_fed_lines(
-        lines in prop::collection::vec((line_strategy(), context_strategy()), 0..120)
+        lines in prop::collection::vec((line_strategy(), context_strategy(), prop::option::of(0.0f64..100.0)), 0..120)
     ) {
         let det = Detector::shared();
         let mut console = det.console();
         let mut out = Vec::new();
-        for (i, (text, ctx)) in lines.iter().enumerate() {
+        for (i, (text, ctx, uptime)) in lines.iter().enumerate() {
             let context = match ctx {
                 None => Context::None,
                 Some(c) if c.is_empty() => Context::Console,
                 Some(c) => Context::Caller(c),
             };
-            console.push(&Line { text, context, origin: Origin::Linux, at: i as u64 + 1 }, &mut out);
+            let line = Line { text, context, origin: Origin::Linux, time: *uptime, uptime: *uptime, at: i as u64 + 1 };
+            console.push(&line, &mut out);
+            if i % 17 == 0 {
+                console.tick(50.0, &mut out);
+            }
         }
         console.finish(&mut out);
         prop_assert!(console.is_idle());

@@ -43,6 +43,16 @@ impl FileScan {
     }
 }
 
+/// A machine's console and the last line fed to it.
+struct Fed<'d> {
+    console: Console<'d>,
+    last_line: u64,
+}
+
+/// A report of a machine that printed nothing for this many lines of the
+/// file (other machines' lines) is over.
+const STALE_LINES: u64 = 2000;
+
 #[derive(Clone, Copy)]
 struct Stamp {
     time: Option<Timestamp>,
@@ -54,7 +64,7 @@ struct State<'d> {
     name: String,
     default_machine: Option<String>,
     decoder: LineDecoder,
-    consoles: HashMap<Option<String>, Console<'d>>,
+    consoles: HashMap<Option<String>, Fed<'d>>,
     stamps: HashMap<u64, Stamp>,
     findings: Vec<Finding>,
     reports: Vec<FoundReport>,
@@ -245,7 +255,10 @@ impl<'d> State<'d> {
     /// (skipped like the rest), an event (fed alone) or a crash line (fed
     /// with the lines before it, then line by line while a report is open).
     fn region(&mut self, region: &[u8]) {
-        let coarse = crate::prefilter::searcher();
+        let [crash, event] = crate::prefilter::searchers();
+        // The next hit of each searcher (`Some(None)`: none left in the
+        // region); each searches again only once `pos` has passed its hit.
+        let mut hits: [Option<Option<usize>>; 2] = [None, None];
         // Where this run's share ends, relative to the region.
         let limit = self
             .limit
@@ -264,10 +277,19 @@ impl<'d> State<'d> {
                 self.stop_at(region, skipped, limit);
                 return;
             }
-            let Some(hit) = coarse.find(&region[pos..]) else {
+            for (k, ac) in [crash, event].into_iter().enumerate() {
+                let stale = match hits[k] {
+                    None => true,
+                    Some(Some(h)) => h < pos,
+                    Some(None) => false,
+                };
+                if stale {
+                    hits[k] = Some(ac.find(&region[pos..]).map(|m| pos + m.start()));
+                }
+            }
+            let Some(hit) = hits.iter().flatten().flatten().min().copied() else {
                 break;
             };
-            let hit = pos + hit.start();
             let line_start = memchr::memrchr(b'\n', &region[pos..hit]).map_or(pos, |i| pos + i + 1);
             if line_start >= limit {
                 self.stop_at(region, skipped, limit);
@@ -357,7 +379,7 @@ impl<'d> State<'d> {
         self.line += n + u64::from(!lines.ends_with(b"\n"));
         self.decoder.skip(lines);
         for c in self.consoles.values_mut() {
-            c.gap();
+            c.console.gap();
         }
     }
 
@@ -384,31 +406,68 @@ impl<'d> State<'d> {
             },
         );
         let det = self.det;
-        let console = self
-            .consoles
-            .entry(machine.clone())
-            .or_insert_with(|| det.console());
-        let was_idle = console.is_idle();
-        console.push(
+        let wall = rec.time.map(|t| t.as_millisecond() as f64 / 1000.0);
+        let console = self.consoles.entry(machine.clone()).or_insert_with(|| Fed {
+            console: det.console(),
+            last_line: line,
+        });
+        console.last_line = line;
+        let was_idle = console.console.is_idle();
+        console.console.push(
             &Line {
                 text: &rec.text,
                 context,
                 origin,
+                time: wall,
+                uptime: rec.uptime,
                 at: line,
             },
             &mut self.findings,
         );
-        let now_idle = console.is_idle();
+        let now_idle = console.console.is_idle();
         match (was_idle, now_idle) {
             (true, false) => self.open += 1,
             (false, true) => self.open -= 1,
             _ => {}
         }
         if !self.findings.is_empty() {
-            self.collect(machine);
+            self.collect(machine.clone());
+        }
+        // Reports of other machines end when the log moves on without them:
+        // a crashed machine stops logging, but its report must not keep the
+        // scanner reading every line.
+        let others_open = self.open > usize::from(!now_idle);
+        if others_open && (wall.is_some() || line.is_multiple_of(256)) {
+            self.expire_others(&machine, wall, line);
         }
         if line.is_multiple_of(STAMP_WINDOW) {
             self.stamps.retain(|l, _| *l + STAMP_WINDOW * 2 > line);
+        }
+    }
+
+    fn expire_others(&mut self, current: &Option<String>, wall: Option<f64>, line: u64) {
+        let open: Vec<Option<String>> = self
+            .consoles
+            .iter()
+            .filter(|(m, fed)| *m != current && !fed.console.is_idle())
+            .map(|(m, _)| m.clone())
+            .collect();
+        for m in open {
+            let Some(fed) = self.consoles.get_mut(&m) else {
+                continue;
+            };
+            if let Some(t) = wall {
+                fed.console.tick(t, &mut self.findings);
+            }
+            if !fed.console.is_idle() && line - fed.last_line > STALE_LINES {
+                fed.console.close_open(&mut self.findings);
+            }
+            if fed.console.is_idle() {
+                self.open -= 1;
+            }
+            if !self.findings.is_empty() {
+                self.collect(m);
+            }
         }
     }
 
@@ -461,7 +520,7 @@ impl<'d> State<'d> {
         machines.sort();
         for m in machines {
             if let Some(c) = self.consoles.get_mut(&m) {
-                c.finish(&mut self.findings);
+                c.console.finish(&mut self.findings);
             }
             self.collect(m);
         }
