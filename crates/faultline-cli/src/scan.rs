@@ -107,9 +107,13 @@ fn print_text(w: &mut impl Write, out: &ScanOutput, tz: &TimeZone) -> io::Result
                 "  {:<19}  {:<14} {:<15} {}{}   [{}]",
                 when(r.time, r.uptime, tz),
                 r.machine.as_deref().unwrap_or("-"),
-                r.kind.as_str(),
-                r.title,
-                if r.corrupted { " (corrupted)" } else { "" },
+                r.report.kind.as_str(),
+                r.report.title,
+                if r.report.corrupted {
+                    " (corrupted)"
+                } else {
+                    ""
+                },
                 where_(&r.file, r.line)
             )?;
         }
@@ -124,7 +128,7 @@ fn print_text(w: &mut impl Write, out: &ScanOutput, tz: &TimeZone) -> io::Result
                 "  {sig}  {:>3}x on {} machine(s)  {}",
                 group.len(),
                 machines.len(),
-                group[0].title
+                group[0].report.title
             )?;
             writeln!(
                 w,
@@ -157,7 +161,7 @@ fn print_text(w: &mut impl Write, out: &ScanOutput, tz: &TimeZone) -> io::Result
 fn group_reports(reports: &[FoundReport]) -> Vec<(&str, Vec<&FoundReport>)> {
     let mut groups: BTreeMap<&str, Vec<&FoundReport>> = BTreeMap::new();
     for r in reports {
-        groups.entry(&r.signature).or_default().push(r);
+        groups.entry(&r.report.signature).or_default().push(r);
     }
     let mut v: Vec<_> = groups.into_iter().collect();
     v.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));

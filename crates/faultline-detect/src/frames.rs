@@ -281,6 +281,13 @@ const STALL_ANCHORS: &[&str] = &[
     "start_secondary",
     "cpu_startup_entry",
     "ret_from_fork",
+    // Entry points of 2.6-era kernels: thread start and system call entry.
+    "^child_rip$",
+    "^kernel_thread_helper$",
+    "^system_call_fastpath$",
+    "^system_call$",
+    "^sysenter_do_call$",
+    "^syscall_call$",
     // File and device operations: the frame above names the driver.
     "vfs_write",
     "vfs_read",

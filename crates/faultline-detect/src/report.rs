@@ -99,8 +99,11 @@ pub struct CrashReport {
     pub signature: String,
     /// The report lines as logged.
     pub text: String,
-    /// Caller's tags of the first and last line (see `Line::at`).
+    /// Caller's tags of the first and last line (see `Line::at`); the
+    /// caller turns them into file positions.
+    #[serde(skip)]
     pub start: u64,
+    #[serde(skip)]
     pub end: u64,
 }
 

@@ -483,18 +483,7 @@ impl<'d> State<'d> {
                         machine: machine.clone(),
                         time: stamp.and_then(|s| s.time),
                         uptime: stamp.and_then(|s| s.uptime),
-                        kind: r.kind,
-                        title: r.title,
-                        frame: r.frame,
-                        frames: r.frames,
-                        corrupted: r.corrupted,
-                        corrupted_reason: r.corrupted_reason,
-                        kernel: r.kernel,
-                        taint: r.taint,
-                        comm: r.comm,
-                        pid: r.pid,
-                        signature: r.signature,
-                        text: r.text,
+                        report: *r,
                     });
                 }
                 Finding::Event(e) => {

@@ -22,7 +22,7 @@ mod split;
 
 use std::path::{Path, PathBuf};
 
-use faultline_detect::{Detector, EventKind, ReportKind};
+use faultline_detect::{CrashReport, Detector, EventKind};
 use faultline_read::{ReadError, Timestamp};
 use jiff::tz::TimeZone;
 use rayon::prelude::*;
@@ -62,18 +62,8 @@ pub struct FoundReport {
     #[serde(serialize_with = "ser_time")]
     pub time: Option<Timestamp>,
     pub uptime: Option<f64>,
-    pub kind: ReportKind,
-    pub title: String,
-    pub frame: Option<String>,
-    pub frames: Vec<String>,
-    pub corrupted: bool,
-    pub corrupted_reason: Option<String>,
-    pub kernel: Option<String>,
-    pub taint: Option<String>,
-    pub comm: Option<String>,
-    pub pid: Option<u32>,
-    pub signature: String,
-    pub text: String,
+    #[serde(flatten)]
+    pub report: CrashReport,
 }
 
 /// A notable event and where it was found.

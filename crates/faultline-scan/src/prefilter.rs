@@ -124,7 +124,10 @@ mod tests {
             .copied()
             .filter(|m| !RARE_LED.iter().chain(COMMON_LED).any(|c| m.contains(c)))
             .collect();
-        assert!(uncovered.is_empty(), "add coarse literals for {uncovered:?}");
+        assert!(
+            uncovered.is_empty(),
+            "add coarse literals for {uncovered:?}"
+        );
     }
 
     #[test]
@@ -137,8 +140,14 @@ mod tests {
             assert!(lit.len() >= 4, "{lit:?} is shorter than four bytes");
         }
         for lit in RARE_LED {
-            let rare = lit.bytes().take(4).any(|b| !(b.is_ascii_lowercase() || b == b' '));
-            assert!(rare, "{lit:?} begins like a lowercase word: move it to COMMON_LED");
+            let rare = lit
+                .bytes()
+                .take(4)
+                .any(|b| !(b.is_ascii_lowercase() || b == b' '));
+            assert!(
+                rare,
+                "{lit:?} begins like a lowercase word: move it to COMMON_LED"
+            );
         }
     }
 }

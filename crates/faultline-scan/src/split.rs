@@ -221,7 +221,7 @@ mod tests {
         (
             f.reports
                 .iter()
-                .map(|r| (r.line, r.end_line, r.title.clone()))
+                .map(|r| (r.line, r.end_line, r.report.title.clone()))
                 .collect(),
             f.events
                 .iter()

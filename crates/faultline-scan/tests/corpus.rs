@@ -77,7 +77,7 @@ fn titles_match_syzkaller_on_the_dev_corpus() {
         };
         let src = faultline_read::from_reader(id.clone(), Cursor::new(log));
         let found = scan_source(det, src, None, &opts);
-        let first = found.reports.first().map(|r| r.title.clone());
+        let first = found.reports.first().map(|r| r.report.title.clone());
         total += 1;
         match rec["title"].as_str() {
             None => {

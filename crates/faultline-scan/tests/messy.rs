@@ -24,7 +24,7 @@ fn example(path: &str) -> String {
 }
 
 fn titles(f: &FileScan) -> Vec<&str> {
-    f.reports.iter().map(|r| r.title.as_str()).collect()
+    f.reports.iter().map(|r| r.report.title.as_str()).collect()
 }
 
 /// The RHEL 5 oops of the ESX story: list corruption from the mptscsih
@@ -34,30 +34,38 @@ fn rhel5_list_corruption_is_one_report() {
     let f = scan("db02", example("centos5-db02/console.log"));
     assert_eq!(titles(&f), ["BUG: corrupted list in mptscsih_io_done"]);
     let r = &f.reports[0];
-    assert_eq!(r.kind, ReportKind::ListCorruption);
-    assert_eq!(r.kernel.as_deref(), Some("2.6.18-128.7.1.el5"));
-    assert_eq!(r.taint.as_deref(), Some(""));
-    assert_eq!(r.comm.as_deref(), Some("swapper"));
-    assert!(!r.corrupted);
+    assert_eq!(r.report.kind, ReportKind::ListCorruption);
+    assert_eq!(r.report.kernel.as_deref(), Some("2.6.18-128.7.1.el5"));
+    assert_eq!(r.report.taint.as_deref(), Some(""));
+    assert_eq!(r.report.comm.as_deref(), Some("swapper"));
+    assert!(!r.report.corrupted);
     assert_eq!(
         r.line, 22,
         "the report starts at the list_del corruption line"
     );
     assert!(
-        r.text
+        r.report
+            .text
             .contains("Kernel panic - not syncing: Fatal exception")
     );
-    assert!(r.frames.contains(&"mptscsih:mptscsih_io_done".to_string()));
+    assert!(
+        r.report
+            .frames
+            .contains(&"mptscsih:mptscsih_io_done".to_string())
+    );
 }
 
 #[test]
 fn rhel4_nmi_lockup_names_the_interrupt_handler() {
     let f = scan("app11", example("centos4-app11/console.log"));
     assert_eq!(titles(&f), ["BUG: hard lockup in mptscsih_io_done"]);
-    assert_eq!(f.reports[0].kind, ReportKind::HardLockup);
-    assert_eq!(f.reports[0].kernel.as_deref(), Some("2.6.9-89.0.9.ELsmp"));
-    assert_eq!(f.reports[0].comm.as_deref(), Some("swapper"));
-    assert_eq!(f.reports[0].frames[0], "scsi_mod:scsi_error");
+    assert_eq!(f.reports[0].report.kind, ReportKind::HardLockup);
+    assert_eq!(
+        f.reports[0].report.kernel.as_deref(),
+        Some("2.6.9-89.0.9.ELsmp")
+    );
+    assert_eq!(f.reports[0].report.comm.as_deref(), Some("swapper"));
+    assert_eq!(f.reports[0].report.frames[0], "scsi_mod:scsi_error");
 }
 
 /// The CentOS 4 trace as the field report quotes it: frames under their
@@ -71,9 +79,12 @@ fn bare_stack_trace_is_reported_as_corrupted_other() {
                [<c02ddb54>] system_call+0x0/0x30\n";
     let f = scan("vm", log);
     assert_eq!(titles(&f), ["stack trace in mptscsih_io_done"]);
-    assert_eq!(f.reports[0].kind, ReportKind::Other);
-    assert!(f.reports[0].corrupted);
-    assert_eq!(f.reports[0].frame.as_deref(), Some("mptscsih_io_done"));
+    assert_eq!(f.reports[0].report.kind, ReportKind::Other);
+    assert!(f.reports[0].report.corrupted);
+    assert_eq!(
+        f.reports[0].report.frame.as_deref(),
+        Some("mptscsih_io_done")
+    );
 }
 
 /// A stack dumped on purpose (the OOM killer) is not a crash.
@@ -99,9 +110,9 @@ fn spliced_panic_line_is_a_corrupted_panic() {
     let log = "RIP  [<ffffffff8014c562>] list_del+0x48/0x71 RSP <ffffffff80425d00> <0>Kernel Panic - not syncing: Fatal exception\n";
     let f = scan("vm", log);
     assert_eq!(titles(&f), ["kernel panic: Fatal exception"]);
-    assert!(f.reports[0].corrupted);
-    assert_eq!(f.reports[0].kind, ReportKind::Panic);
-    assert_eq!(f.reports[0].frames, ["list_del"]);
+    assert!(f.reports[0].report.corrupted);
+    assert_eq!(f.reports[0].report.kind, ReportKind::Panic);
+    assert_eq!(f.reports[0].report.frames, ["list_del"]);
 }
 
 /// Lines of another task printed in the middle of a report (printk
@@ -124,7 +135,7 @@ fn interleaved_tasks_stay_apart() {
 ";
     let f = scan("vm", log);
     assert_eq!(titles(&f), ["WARNING in ext4_set_page_dirty"]);
-    let text = &f.reports[0].text;
+    let text = &f.reports[0].report.text;
     assert!(!text.contains("other_task_frame"), "{text}");
     assert!(text.contains("generic_perform_write"));
     assert_eq!(f.reports[0].uptime, Some(55.967976));
@@ -142,8 +153,8 @@ fn truncated_report_is_corrupted() {
         titles(&f),
         ["BUG: unable to handle kernel NULL pointer dereference in nfs_commit_release_pages"]
     );
-    assert!(f.reports[0].corrupted);
-    assert_eq!(f.reports[0].kind, ReportKind::Oops);
+    assert!(f.reports[0].report.corrupted);
+    assert_eq!(f.reports[0].report.kind, ReportKind::Oops);
 }
 
 /// A report whose head was overwritten starts mid-trace.
@@ -156,8 +167,8 @@ fn report_missing_its_head_is_reported_from_what_is_left() {
                [  812.100005] Kernel panic - not syncing: Fatal exception\n";
     let f = scan("vm", log);
     assert_eq!(f.reports.len(), 1, "{:?}", titles(&f));
-    assert!(f.reports[0].corrupted);
-    assert!(f.reports[0].text.contains("Kernel panic"));
+    assert!(f.reports[0].report.corrupted);
+    assert!(f.reports[0].report.text.contains("Kernel panic"));
 }
 
 fn wrap(text: &str, width: usize) -> String {
@@ -241,7 +252,7 @@ fn syslog_of_many_hosts_is_split_by_host() {
     let got: Vec<(Option<&str>, &str)> = f
         .reports
         .iter()
-        .map(|r| (r.machine.as_deref(), r.title.as_str()))
+        .map(|r| (r.machine.as_deref(), r.report.title.as_str()))
         .collect();
     assert_eq!(
         got,
@@ -335,7 +346,7 @@ fn reports_across_chunk_edges_keep_line_numbers() {
     assert!(
         f.reports
             .iter()
-            .all(|r| r.title == "BUG: soft lockup in do_blockdev_direct_IO")
+            .all(|r| r.report.title == "BUG: soft lockup in do_blockdev_direct_IO")
     );
     assert_eq!(f.summary.lines, line);
 }
