@@ -589,15 +589,15 @@ fn pick_hang(frames: &[String]) -> Option<String> {
         .cloned()
 }
 
-/// Every frame of the report's stack traces, normalised: function names
-/// without offsets, `[module]` kept as `module:func`, compiler suffixes
-/// (`.isra.0`, `.cold`, `.part.3`, `.constprop.7`) dropped, unreliable
-/// `?` frames left out, 2.6-era `.text.lock.X` sections named `X`.
+/// Every frame of the report's stack traces, normalised for comparison:
+/// function names only — no offsets, no `[module]` or `:module:`, no
+/// compiler suffixes (`.isra.0`, `.cold`, `.part.3`, `.constprop.7`), no
+/// unreliable `?` frames; 2.6-era `.text.lock.X` sections are named `X`.
 pub(crate) fn all_frames(text: &str) -> Vec<String> {
     static FRAME: OnceLock<Regex> = OnceLock::new();
     let re = FRAME.get_or_init(|| {
         Regex::new(
-            r"(?:^|\s)(?:\[<?(?:0x)?[0-9a-f]+>?\]\s+)*(?:[0-9]+:)?(?::([A-Za-z0-9_]+):)?(\.?[A-Za-z_][A-Za-z0-9_.$]*)\+0x[0-9a-f]+/0x[0-9a-f]+(?:\s+\[([A-Za-z0-9_]+)\])?",
+            r"(?:^|\s)(?:\[<?(?:0x)?[0-9a-f]+>?\]\s+)*(?:[0-9]+:)?(?::[A-Za-z0-9_]+:)?(\.?[A-Za-z_][A-Za-z0-9_.$]*)\+0x[0-9a-f]+/0x[0-9a-f]+",
         )
         .expect("frame regex")
     });
@@ -607,15 +607,11 @@ pub(crate) fn all_frames(text: &str) -> Vec<String> {
             continue;
         }
         let Some(c) = re.captures(line) else { continue };
-        let name = normalise(c.get(2).map_or("", |m| m.as_str()));
+        let name = normalise(c.get(1).map_or("", |m| m.as_str()));
         if name.is_empty() {
             continue;
         }
-        let module = c.get(3).or_else(|| c.get(1)).map(|m| m.as_str());
-        out.push(match module {
-            Some(m) => format!("{m}:{name}"),
-            None => name,
-        });
+        out.push(name);
     }
     out
 }

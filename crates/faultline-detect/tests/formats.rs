@@ -68,7 +68,7 @@ Call Trace:
     assert_eq!(r.comm.as_deref(), Some("nfsd"));
     // A kernel thread's stack ends in child_rip: the thread function names it.
     assert_eq!(r.title, "BUG: soft lockup in nfsd");
-    assert_eq!(r.frames[1], "nfsd:nfsd_cache_lookup");
+    assert_eq!(r.frames[1], "nfsd_cache_lookup");
 }
 
 #[test]
