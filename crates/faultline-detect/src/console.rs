@@ -54,9 +54,10 @@ impl OwnedContext {
     }
 }
 
-/// Who wrote a line. Only Linux kernel text is searched for Linux crash
-/// reports: vmkernel says `WARNING: NFS: ...` for what Linux would call a
-/// notable event, and the Xen hypervisor has formats of its own.
+/// Who wrote a line. Each is searched for its own crash formats only:
+/// vmkernel says `WARNING: NFS: ...` for what Linux would call a notable
+/// event, and the Xen hypervisor and vmkernel have panics of their own.
+/// User-space programs are searched for notable events only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
     /// A Linux kernel, or text that may be one (a console capture).
@@ -201,11 +202,11 @@ impl<'d> Console<'d> {
                 at: line.at,
             }));
         }
-        if line.origin != Origin::Linux {
+        if line.origin == Origin::Program {
             return;
         }
         let header = if may_match {
-            self.det.oops.match_header(text)
+            self.det.oops.match_header(text, line.origin)
         } else {
             None
         };

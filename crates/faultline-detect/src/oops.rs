@@ -18,6 +18,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
 
 use crate::compile;
+use crate::console::Origin;
 use crate::report::ReportKind;
 
 /// How to find the guilty frame.
@@ -77,6 +78,8 @@ pub struct Family {
     /// Trace:` heading, when no informational dump (OOM killer, sysrq)
     /// just printed it, and it needs a few frames to count.
     pub bare: bool,
+    /// Whose text the family is looked for in: Linux, vmkernel or Xen.
+    pub origin: Origin,
     pub formats: &'static [Format],
 }
 
@@ -179,6 +182,7 @@ pub static FAMILIES: &[Family] = &[
         suppress: &["ODEBUG:", "Boot_DEBUG:", "xlog_status:", "DEBUG:", "BUG: no syscalls can create resource"],
         kind: K::Bug,
         bare: false,
+        origin: Origin::Linux,
         formats: &[
             Format { kind: K::Kasan, title: r"BUG: KASAN:",
                 report: Some(r"BUG: KASAN: ([a-z\-]+) in {FUNC}(?:.*\n)+?.*(Read|Write) (?:of size|at addr) (?:[0-9a-f]+)"),
@@ -284,6 +288,7 @@ pub static FAMILIES: &[Family] = &[
         ],
         kind: K::Warning,
         bare: false,
+        origin: Origin::Linux,
         formats: &[
             Format { title: r"WARNING: .*lib/debugobjects\.c.* (?:debug_print|debug_check|at)", fmt: "WARNING: ODEBUG bug in {1}",
                 stack: warn(&["debug_", "rcu", "hrtimer_", "timer_", "work_", "percpu_", "vunmap", "vfree", "__free_", "debug_check", "kobject_"]), ..W },
@@ -355,6 +360,7 @@ pub static FAMILIES: &[Family] = &[
         ],
         kind: K::Bug,
         bare: false,
+        origin: Origin::Linux,
         formats: &[
             Format { title: r"INFO: possible circular locking dependency detected",
                 report: Some(r"INFO: possible circular locking dependency detected \](?:.*\n)+?.*is trying to acquire lock(?:.*\n)+?.*at: {PC} +{FUNC}"),
@@ -396,6 +402,7 @@ pub static FAMILIES: &[Family] = &[
         suppress: &[],
         kind: K::Oops,
         bare: false,
+        origin: Origin::Linux,
         formats: &[
             Format { title: r"Unable to handle kernel (paging request|NULL pointer dereference|access to user memory)",
                 fmt: "BUG: unable to handle kernel {1} in {2}", stack: st2(RIP_TRACE, TRACE, &[], Pick::First), ..O },
@@ -407,6 +414,7 @@ pub static FAMILIES: &[Family] = &[
         suppress: &[r"general protection fault .* error:\d+ in "],
         kind: K::Gpf,
         bare: false,
+        origin: Origin::Linux,
         formats: &[Format { kind: K::Gpf, title: r"general protection fault.*:", fmt: "general protection fault in {1}", stack: st(RIP_TRACE, &[]), ..F }],
     },
     Family {
@@ -414,6 +422,7 @@ pub static FAMILIES: &[Family] = &[
         suppress: &[],
         kind: K::Gpf,
         bare: false,
+        origin: Origin::Linux,
         formats: &[Format { kind: K::Gpf, title: r"stack segment: ", fmt: "stack segment fault in {1}", stack: st(RIP_TRACE, &[]), ..F }],
     },
     Family {
@@ -422,6 +431,7 @@ pub static FAMILIES: &[Family] = &[
         suppress: &[],
         kind: K::Panic,
         bare: false,
+        origin: Origin::Linux,
         formats: &[
             Format { title: r"Kernel [Pp]anic - not syncing: stack-protector:",
                 report: Some(r"Kernel [Pp]anic - not syncing: stack-protector: Kernel stack is corrupted in: {FUNC}"),
@@ -448,6 +458,7 @@ pub static FAMILIES: &[Family] = &[
         suppress: &[],
         kind: K::Oops,
         bare: false,
+        origin: Origin::Linux,
         formats: &[Format { title: r"PANIC: double fault", fmt: "PANIC: double fault in {1}", stack: st(RIP_ONLY, &[]), ..O }],
     },
     Family {
@@ -455,6 +466,7 @@ pub static FAMILIES: &[Family] = &[
         suppress: &[],
         kind: K::Panic,
         bare: false,
+        origin: Origin::Linux,
         formats: &[Format { title: r"rust_kernel: panicked", report: Some(r"rust_kernel: panicked at [^\n]*?\n(.+?)\n"),
             fmt: "{1} in {2}", stack: st(TRACE, &[r"__rustc::rust_begin_unwind"]), ..P }],
     },
@@ -464,6 +476,7 @@ pub static FAMILIES: &[Family] = &[
         suppress: &[],
         kind: K::Bug,
         bare: false,
+        origin: Origin::Linux,
         formats: &[
             Format { title: r"[Kk]ernel BUG at mm/usercopy\.c", fmt: "BUG: bad usercopy in {1}", stack: st(TRACE, &["usercopy", "__check"]), ..F },
             Format { kind: K::ListCorruption, title: r"[Kk]ernel BUG at lib/list_debug\.c", fmt: "BUG: corrupted list in {1}",
@@ -479,6 +492,7 @@ pub static FAMILIES: &[Family] = &[
         suppress: &[],
         kind: K::ListCorruption,
         bare: false,
+        origin: Origin::Linux,
         formats: &[Format { kind: K::ListCorruption, title: r"list_(?:del|add) corruption", fmt: "BUG: corrupted list in {1}",
             stack: st2(RIP_TRACE, TRACE, &["__list_", "list_debug"], Pick::First), ..F }],
     },
@@ -487,6 +501,7 @@ pub static FAMILIES: &[Family] = &[
         suppress: &[],
         kind: K::Bug,
         bare: false,
+        origin: Origin::Linux,
         formats: &[Format { title: r"BUG kmalloc-.*: Object already free", fmt: "BUG: Object already free", ..F }],
     },
     Family {
@@ -495,6 +510,7 @@ pub static FAMILIES: &[Family] = &[
         suppress: &[],
         kind: K::Oops,
         bare: false,
+        origin: Origin::Linux,
         formats: &[Format { title: r"divide[ _]error: ", fmt: "divide error in {1}", stack: st(RIP_ONLY, &[]), ..O }],
     },
     Family {
@@ -502,6 +518,7 @@ pub static FAMILIES: &[Family] = &[
         suppress: &[],
         kind: K::Oops,
         bare: false,
+        origin: Origin::Linux,
         formats: &[Format { title: r"invalid opcode: ", fmt: "invalid opcode in {1}", stack: st(RIP_ONLY, &[]), ..O }],
     },
     Family {
@@ -509,6 +526,7 @@ pub static FAMILIES: &[Family] = &[
         suppress: &[],
         kind: K::Ubsan,
         bare: false,
+        origin: Origin::Linux,
         formats: &[
             Format { kind: K::Ubsan, title: r"UBSAN:", report: Some(r"UBSAN: Undefined behaviour in"),
                 fmt: "UBSAN: undefined-behaviour in {1}", stack: st(TRACE, &["ubsan", "overflow"]), ..F },
@@ -523,6 +541,7 @@ pub static FAMILIES: &[Family] = &[
         suppress: &[],
         kind: K::Other,
         bare: false,
+        origin: Origin::Linux,
         formats: &[Format { kind: K::Other, title: r"unregister_netdevice: waiting for (?:.*) to become free",
             fmt: "unregister_netdevice: waiting for DEV to become free", no_stack_trace: true, ..F }],
     },
@@ -531,6 +550,7 @@ pub static FAMILIES: &[Family] = &[
         suppress: &[],
         kind: K::Bug,
         bare: false,
+        origin: Origin::Linux,
         formats: &[
             Format { title: r"VFS: Close: file count is 0", fmt: "VFS: Close: file count is zero (use-after-free)", no_stack_trace: true, ..F },
             Format { title: r"VFS: Busy inodes after unmount", fmt: "VFS: Busy inodes after unmount (use-after-free)", no_stack_trace: true, ..F },
@@ -541,6 +561,7 @@ pub static FAMILIES: &[Family] = &[
         suppress: &[],
         kind: K::Oops,
         bare: false,
+        origin: Origin::Linux,
         formats: &[Format { title: r"Internal error:", fmt: "Internal error in {1}", stack: st(RIP_TRACE, &[]), ..O }],
     },
     Family {
@@ -548,6 +569,7 @@ pub static FAMILIES: &[Family] = &[
         suppress: &[],
         kind: K::Oops,
         bare: false,
+        origin: Origin::Linux,
         formats: &[Format { title: r"Unhandled fault:", fmt: "Unhandled fault in {1}", stack: st(RIP_TRACE, &[]), ..O }],
     },
     Family {
@@ -555,6 +577,7 @@ pub static FAMILIES: &[Family] = &[
         suppress: &[],
         kind: K::Oops,
         bare: false,
+        origin: Origin::Linux,
         formats: &[Format { title: r"Alignment trap:", fmt: "Alignment trap in {1}", stack: st(RIP_TRACE, &[]), ..O }],
     },
     Family {
@@ -564,6 +587,7 @@ pub static FAMILIES: &[Family] = &[
         suppress: &[],
         kind: K::HardLockup,
         bare: false,
+        origin: Origin::Linux,
         formats: &[Format { kind: K::HardLockup, title: r"[Ww]atchdog detected (?:hard )?LOCKUP", fmt: "BUG: hard lockup in {1}",
             stack: st2(RIP_TRACE, TRACE, &["watchdog", "nmi"], Pick::First), ..F }],
     },
@@ -572,6 +596,7 @@ pub static FAMILIES: &[Family] = &[
         suppress: &[],
         kind: K::Panic,
         bare: false,
+        origin: Origin::Linux,
         formats: &[
             Format { title: r"trusty: panic.* ASSERT FAILED", report: Some(r"trusty: panic \(.*?\):(?: DEBUG)? ASSERT FAILED at \(.*?\): (.+)"),
                 fmt: "trusty: ASSERT FAILED: {1}", no_stack_trace: true, ..P },
@@ -584,6 +609,7 @@ pub static FAMILIES: &[Family] = &[
         suppress: &[],
         kind: K::Other,
         bare: false,
+        origin: Origin::Linux,
         formats: &[Format { kind: K::Other, title: r"SYZFAIL:(.*)", fmt: "SYZFAIL:{1}", no_stack_trace: true, ..F }],
     },
     Family {
@@ -592,6 +618,7 @@ pub static FAMILIES: &[Family] = &[
         suppress: &[],
         kind: K::Oops,
         bare: false,
+        origin: Origin::Linux,
         formats: &[Format { title: r"Oops: ", fmt: "Oops in {1}", stack: st(RIP_TRACE, &[]), ..O }],
     },
     Family {
@@ -602,10 +629,48 @@ pub static FAMILIES: &[Family] = &[
         suppress: &[],
         kind: K::Other,
         bare: true,
+        origin: Origin::Linux,
         formats: &[Format { kind: K::Other, title: r"Call [Tt]race:", fmt: "stack trace in {1}",
             stack: st(TRACE, &[]), corrupted: true, ..F }],
     },
+    // Hypervisors. Their lines reach the detector without the `(XEN) `
+    // prefix or the vmkernel stamp and `cpuN:world)`.
+    Family {
+        // Xen prints its register dump and call trace, then the reason.
+        headers: &["----[ Xen-", "Panic on CPU"],
+        suppress: &[],
+        kind: K::Panic,
+        bare: false,
+        origin: Origin::Xen,
+        formats: &[
+            Format { title: r"----\[ Xen-", report: Some(r"Panic on CPU [0-9]+:\n(.+)"), fmt: "Xen panic: {1} in {2}",
+                stack: st2(&[Part::Line(XEN_RIP)], &[Part::Line("Xen call trace:"), Part::Trace], &[], Pick::First), ..P },
+            Format { title: r"----\[ Xen-", fmt: "Xen crash in {1}",
+                stack: st2(&[Part::Line(XEN_RIP)], &[Part::Line("Xen call trace:"), Part::Trace], &[], Pick::First), corrupted: true, ..P },
+            Format { title: r"Panic on CPU [0-9]+:\n(.+)", fmt: "Xen panic: {1}", no_stack_trace: true, ..P },
+        ],
+    },
+    Family {
+        // The purple screen: `@BlueScreen: #PF Exception 14 in world 2185:vmm0:vm01 IP 0x41802ac3c7d7 addr 0x0`.
+        headers: &["@BlueScreen:"],
+        suppress: &[],
+        kind: K::Panic,
+        bare: false,
+        origin: Origin::Vmkernel,
+        formats: &[
+            Format { title: r"@BlueScreen: (.+?)(?: in world| IP 0x|$)", fmt: "PSOD: {1} in {2}",
+                stack: st(&[Part::Line(VMK_FRAME), Part::Line(VMK_FRAME), Part::Line(VMK_FRAME), Part::Line(VMK_FRAME)],
+                          &["^Panic", "^BlueScreen", "^Debug", "^Util_", "^PanicvPanic"]),
+                no_stack_trace: true, ..P },
+        ],
+    },
 ];
+
+/// Xen's register dump: `RIP:    e008:[<ffff82d080129e4b>] _spin_lock+0x1b/0x80`
+/// (newer Xen puts `R`, `F` or `S` before the function).
+const XEN_RIP: &str = r"RIP: +[0-9a-f]+:\[<[0-9a-f]+>\] +(?:[RFS] )?{FUNC}";
+/// A vmkernel backtrace frame: `0x4390c7e9b0d0:[0x41802ac3c7d7]SCSIDeviceIOPDLCheck@vmkernel#nover+0x1f`.
+const VMK_FRAME: &str = r"0x[0-9a-f]+:\[0x[0-9a-f]+\]([a-zA-Z0-9_]+)@";
 
 /// Messages that print a stack trace on purpose, without a bug: a bare
 /// trace right after one of these is part of it, not a crash.
@@ -628,6 +693,7 @@ pub(crate) const BARE_MIN_FRAMES: usize = 3;
 /// Lines that contain a header but do not start a report of their own
 /// when one is open: they are the tail of the report before them.
 const CONTINUES: &[&str] = &[
+    "Panic on CPU",
     "Call Trace:",
     "Call trace:",
     "invalid opcode: 0000",
@@ -759,11 +825,11 @@ impl Compiled {
     /// The family whose header this line carries, if it is not suppressed.
     /// When several headers occur, the table order decides (as syzkaller
     /// tries its oopses in order).
-    pub(crate) fn match_header(&self, line: &str) -> Option<usize> {
+    pub(crate) fn match_header(&self, line: &str, origin: Origin) -> Option<usize> {
         let mut best: Option<usize> = None;
         for m in self.header_finder.find_overlapping_iter(line) {
             let fam = self.header_family[m.pattern().as_usize()];
-            if best.is_some_and(|b| b <= fam) {
+            if best.is_some_and(|b| b <= fam) || FAMILIES[fam].origin != origin {
                 continue;
             }
             if self.suppress[fam].iter().any(|re| re.is_match(line)) {

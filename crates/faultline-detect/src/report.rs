@@ -217,7 +217,9 @@ fn describe(det: &Detector, family_idx: usize, text: &str) -> Description {
             },
             None => tm,
         };
-        let from = caps.get(0).expect("whole match").start();
+        // Frames are looked for from the title on: a report pattern may
+        // name what comes after the stack (Xen prints its panic reason last).
+        let from = caps.get(0).expect("whole match").start().min(pos);
         let mut args: Vec<String> = caps
             .iter()
             .skip(1)

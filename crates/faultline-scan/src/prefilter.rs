@@ -57,6 +57,10 @@ pub(crate) const RARE_LED: &[&str] = &[
     "_netdevice",
     "VFS: ",
     "Call ",
+    // Hypervisor crashes.
+    "--[ Xen-",
+    "Panic on CPU",
+    "@BlueScreen:",
     // Messages that print a stack on purpose.
     "oom-kill",
     "FAULT_",

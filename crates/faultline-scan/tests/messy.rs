@@ -346,3 +346,58 @@ fn reports_across_chunk_edges_keep_line_numbers() {
     );
     assert_eq!(f.summary.lines, line);
 }
+
+/// A Xen hypervisor crash as `xl dmesg` or the serial console shows it:
+/// register dump and call trace first, the reason last.
+#[test]
+fn xen_hypervisor_panic() {
+    let log = "\
+(XEN) [2017-01-27 03:41:50.112] ----[ Xen-4.6.1  x86_64  debug=n  Not tainted ]----
+(XEN) [2017-01-27 03:41:50.112] CPU:    1
+(XEN) [2017-01-27 03:41:50.112] RIP:    e008:[<ffff82d080129e4b>] _spin_lock+0x1b/0x80
+(XEN) [2017-01-27 03:41:50.112] RFLAGS: 0000000000010086   CONTEXT: hypervisor
+(XEN) [2017-01-27 03:41:50.113] Xen call trace:
+(XEN) [2017-01-27 03:41:50.113]    [<ffff82d080129e4b>] _spin_lock+0x1b/0x80
+(XEN) [2017-01-27 03:41:50.113]    [<ffff82d08011f0a5>] csched_schedule+0x2b5/0xa50
+(XEN) [2017-01-27 03:41:50.113]    [<ffff82d0801290b6>] schedule+0x106/0x5e0
+(XEN) [2017-01-27 03:41:50.113] 
+(XEN) [2017-01-27 03:41:50.113] ****************************************
+(XEN) [2017-01-27 03:41:50.113] Panic on CPU 1:
+(XEN) [2017-01-27 03:41:50.113] FATAL TRAP: vector = 14 (page fault)
+(XEN) [2017-01-27 03:41:50.113] ****************************************
+(XEN) [2017-01-27 03:41:50.113] Reboot in five seconds...
+";
+    let f = scan("xen-appliance", log);
+    assert_eq!(
+        titles(&f),
+        ["Xen panic: FATAL TRAP: vector = NUM (page fault) in csched_schedule"]
+    );
+    assert_eq!(f.reports[0].report.kind, ReportKind::Panic);
+    assert_eq!(
+        f.reports[0].time.unwrap().to_string(),
+        "2017-01-27T03:41:50.112Z"
+    );
+}
+
+/// ESXi's purple screen in vmkernel.log.
+#[test]
+fn vmware_psod() {
+    let log = "\
+2019-06-13T10:22:04.553Z cpu2:2185)WARNING: NFS: 4590: Can't find call with serial number -2146566055
+2019-06-13T10:22:09.101Z cpu2:2185)@BlueScreen: #PF Exception 14 in world 2185:vmm0:db02 IP 0x41802ac3c7d7 addr 0x0
+2019-06-13T10:22:09.101Z cpu2:2185)Code start: 0x418028000000 VMK uptime: 43:07:27:56.893
+2019-06-13T10:22:09.102Z cpu2:2185)0x4390c7e9b0d0:[0x41802ac3c7d7]NFSVolumeCheckCall@nfsclient#1+0x1f stack: 0x0
+2019-06-13T10:22:09.102Z cpu2:2185)0x4390c7e9b140:[0x41802ac41a2e]NFSSchedulerCallback@nfsclient#1+0x82 stack: 0x430a1c2e1d40
+2019-06-13T10:22:09.102Z cpu2:2185)0x4390c7e9b1b0:[0x41802a8c0b7c]HelperQueueFunc@vmkernel#nover+0x30c stack: 0x0
+";
+    let f = scan("esx03", log);
+    assert_eq!(
+        titles(&f),
+        ["PSOD: #PF Exception NUM in NFSVolumeCheckCall"]
+    );
+    assert_eq!(
+        f.events.len(),
+        1,
+        "the NFS warning is an event, not a crash"
+    );
+}
