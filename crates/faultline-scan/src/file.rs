@@ -392,6 +392,19 @@ impl<'d> State<'d> {
             .map(str::to_string)
             .or_else(|| self.default_machine.clone());
         let origin = origin(&rec);
+        let wall = rec.time.map(|t| t.as_millisecond() as f64 / 1000.0);
+        // While another machine's report is open every line is fed; one of
+        // this machine's that has no marker cannot matter to it.
+        let idle_here = self
+            .consoles
+            .get(&machine)
+            .is_none_or(|f| f.console.is_idle());
+        if idle_here && self.det.classify(raw) == Marked::Nothing {
+            if self.open > 0 && (wall.is_some() || line.is_multiple_of(256)) {
+                self.expire_others(&machine, wall, line);
+            }
+            return;
+        }
         let caller = rec.context.as_deref().filter(|c| is_caller_id(c));
         let context = match caller {
             Some(id) => Context::Caller(id),
@@ -406,7 +419,6 @@ impl<'d> State<'d> {
             },
         );
         let det = self.det;
-        let wall = rec.time.map(|t| t.as_millisecond() as f64 / 1000.0);
         let console = self.consoles.entry(machine.clone()).or_insert_with(|| Fed {
             console: det.console(),
             last_line: line,
