@@ -234,7 +234,7 @@ impl<'d> Console<'d> {
                 None => self.start(family, line),
             },
             (None, Some(i)) => {
-                if self.det.oops.ends_report(text) && !self.open[i].context.has_stamp_caller() {
+                if self.det.oops.ends_report(text) && !self.open[i].context.is_caller() {
                     let done = self.open.swap_remove(i);
                     self.emit(done, out);
                 } else {
@@ -414,7 +414,6 @@ impl<'d> Console<'d> {
     fn emit(&self, p: Pending, out: &mut Vec<Finding>) {
         let block = Block {
             family: p.family,
-            has_stamp: p.context.has_stamp(),
             prefix: &p.prefix,
             lines: &p.lines,
             raw: &p.raw,
@@ -430,7 +429,7 @@ impl<'d> Console<'d> {
 impl OwnedContext {
     /// Reports of a task keep going past another task's oops (syzkaller's
     /// rule): only plain console reports end at foreign stack-bearing messages.
-    fn has_stamp_caller(&self) -> bool {
+    fn is_caller(&self) -> bool {
         matches!(self, OwnedContext::Task(_) | OwnedContext::Cpu(_))
     }
 }

@@ -110,7 +110,6 @@ pub struct CrashReport {
 /// The lines a console collected for one report.
 pub(crate) struct Block<'a> {
     pub family: usize,
-    pub has_stamp: bool,
     pub prefix: &'a [String],
     pub lines: &'a [String],
     pub raw: &'a [String],
@@ -158,7 +157,6 @@ pub(crate) fn analyze(det: &Detector, b: &Block<'_>) -> Option<CrashReport> {
     let meta = metadata(&raw);
     let frame = guilty_from_title(&title);
     let signature = signature(&title, &frames);
-    let _ = b.has_stamp;
     Some(CrashReport {
         kind,
         title,
