@@ -53,6 +53,7 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
         year: args.year,
         time_zone: time_zone.clone(),
         machine: args.machine,
+        reference_time: None,
     };
     let out = faultline_scan::scan(&inputs, &opts);
     for f in out.failures() {

@@ -134,7 +134,7 @@ pub(crate) fn run(
         default_machine: opts.machine.clone().or(path_machine),
         decoder: LineDecoder::new(DecodeOptions {
             year: opts.year,
-            file_mtime: mtime,
+            file_mtime: opts.reference_time.or(mtime),
             time_zone: opts.time_zone.clone(),
         }),
         consoles: HashMap::new(),
@@ -507,7 +507,7 @@ impl<'d> State<'d> {
                         time: stamp.and_then(|s| s.time),
                         uptime: stamp.and_then(|s| s.uptime),
                         kind: e.kind,
-                        rule: e.rule,
+                        rule: e.rule.to_string(),
                         template: e.template,
                         message: e.message,
                     });

@@ -39,6 +39,10 @@ pub struct ScanOptions {
     pub time_zone: TimeZone,
     /// Machine of lines that name none (else from the path).
     pub machine: Option<String>,
+    /// The instant year-less stamps are judged against, instead of each
+    /// file's modification time (a case's window end): a stamp more than a
+    /// day after it belongs to the year before.
+    pub reference_time: Option<Timestamp>,
 }
 
 impl Default for ScanOptions {
@@ -47,6 +51,7 @@ impl Default for ScanOptions {
             year: None,
             time_zone: TimeZone::UTC,
             machine: None,
+            reference_time: None,
         }
     }
 }
@@ -76,7 +81,7 @@ pub struct FoundEvent {
     pub time: Option<Timestamp>,
     pub uptime: Option<f64>,
     pub kind: EventKind,
-    pub rule: &'static str,
+    pub rule: String,
     pub template: String,
     pub message: String,
 }
@@ -127,6 +132,16 @@ pub enum Input {
 
 /// Scans files, folders (recursively) and `-` (standard input).
 pub fn scan(inputs: &[Input], opts: &ScanOptions) -> ScanOutput {
+    scan_with(inputs, opts, &|_| {})
+}
+
+/// [`scan`], calling `done` as each input is finished (from any thread),
+/// for progress reports.
+pub fn scan_with(
+    inputs: &[Input],
+    opts: &ScanOptions,
+    done: &(dyn Fn(&FileSummary) + Sync),
+) -> ScanOutput {
     let det = Detector::shared();
     let mut out = ScanOutput::default();
     // Expand folders first, keeping the order the user gave.
@@ -151,6 +166,7 @@ pub fn scan(inputs: &[Input], opts: &ScanOptions) -> ScanOutput {
             }
             Err(e) => file::FileScan::failed(e.path().display().to_string(), e.to_string()),
         })
+        .inspect(|r| done(&r.summary))
         .collect();
     for r in results {
         out.reports.extend(r.reports);

@@ -1,0 +1,461 @@
+//! From factors to explanations: which significant factors travel together
+//! in the inventory (and so cannot be told apart), the experiments that
+//! would separate them, and a ranked list of hypotheses with the evidence
+//! for and against each, in sentences that carry their numbers.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use faultline_case::Case;
+use serde::Serialize;
+
+use crate::exposure::Exposure;
+use crate::factors::{Factor, attributes, population};
+use crate::{AnalyzeOptions, GroupAnalysis};
+
+/// Machines and crashed machines in one cell of a cross-tabulation.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct Cell {
+    pub machines: u64,
+    pub crashed: u64,
+}
+
+/// Two significant factors and how they co-occur in the inventory.
+#[derive(Debug, Clone, Serialize)]
+pub struct Confounding {
+    pub first: String,
+    pub second: String,
+    pub both: Cell,
+    pub first_only: Cell,
+    pub second_only: Cell,
+    pub neither: Cell,
+    /// Whether the inventory has machines with one and not the other, in
+    /// both directions.
+    pub separable: bool,
+    pub statement: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Hypothesis {
+    pub rank: usize,
+    pub category: String,
+    pub statement: String,
+    pub evidence: Vec<String>,
+    pub against: Vec<String>,
+    /// The smallest p-value behind the evidence (1 when there is none).
+    pub p: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Experiment {
+    pub machine: String,
+    pub change: String,
+    /// The factors it tells apart.
+    pub separates: Vec<String>,
+    pub statement: String,
+}
+
+fn label(f: &Factor) -> String {
+    format!("{}={}", f.attribute, f.value)
+}
+
+fn num(p: f64) -> String {
+    if p >= 0.01 {
+        format!("{p:.3}")
+    } else {
+        format!("{p:.2e}")
+    }
+}
+
+fn or_text(f: &Factor) -> String {
+    let b = |x: f64| {
+        if x.is_finite() {
+            format!("{x:.1}")
+        } else {
+            "∞".to_string()
+        }
+    };
+    format!("{} [{}, {}]", b(f.odds_ratio), b(f.ci[0]), b(f.ci[1]))
+}
+
+pub(crate) fn factor_sentence(f: &Factor) -> String {
+    format!(
+        "{} of {} crashed machines have {}, against {} of {} in the inventory (one-sided Fisher p={}, q={}, odds ratio {})",
+        f.crashed_with,
+        f.crashed,
+        label(f),
+        f.population_with,
+        f.population,
+        num(f.p),
+        num(f.q),
+        or_text(f)
+    )
+}
+
+/// Which kind of explanation an attribute stands for.
+fn category(attribute: &str) -> String {
+    let a = attribute.to_ascii_lowercase();
+    let is = |words: &[&str]| words.iter().any(|w| a.contains(w));
+    if is(&[
+        "host",
+        "model",
+        "cluster",
+        "esx",
+        "cpu_model",
+        "bios",
+        "hardware",
+    ]) {
+        "host hardware".into()
+    } else if is(&["kernel", "os", "distro", "release"]) {
+        "guest kernel".into()
+    } else if is(&["vcpu", "cpus", "smp"]) {
+        "vCPU/SMP".into()
+    } else if is(&["datastore", "storage", "disk", "vmswap", "lun", "nfs"]) {
+        "storage path".into()
+    } else if is(&["memory", "mem_", "ram", "swap", "balloon"]) {
+        "memory configuration".into()
+    } else {
+        format!("attribute {attribute}")
+    }
+}
+
+pub fn fill(case: &Case, exposure: &Exposure, a: &mut GroupAnalysis, opts: &AnalyzeOptions) {
+    let pop = population(case, &a.crashed_machines);
+    let attrs: BTreeMap<&str, BTreeMap<String, String>> = pop
+        .iter()
+        .map(|m| (m.name.as_str(), attributes(m)))
+        .collect();
+    let crashed: BTreeSet<&str> = a.crashed_machines.iter().map(String::as_str).collect();
+    // The best value of each attribute that passes the bar.
+    let mut best: BTreeMap<&str, &Factor> = BTreeMap::new();
+    for f in a.factors.iter().filter(|f| f.p < opts.alpha) {
+        best.entry(f.attribute.as_str()).or_insert(f);
+    }
+    let sig: Vec<&Factor> = {
+        let mut v: Vec<&Factor> = best.values().copied().collect();
+        v.sort_by(|x, y| x.p.total_cmp(&y.p));
+        v
+    };
+    let has =
+        |m: &str, f: &Factor| attrs.get(m).and_then(|x| x.get(&f.attribute)) == Some(&f.value);
+    let mut confounded = Vec::new();
+    let mut experiments: Vec<Experiment> = Vec::new();
+    for (i, f1) in sig.iter().enumerate() {
+        for f2 in &sig[i + 1..] {
+            let cell = |p1: bool, p2: bool| {
+                let ms: Vec<&&str> = attrs
+                    .keys()
+                    .filter(|m| has(m, f1) == p1 && has(m, f2) == p2)
+                    .collect();
+                Cell {
+                    machines: ms.len() as u64,
+                    crashed: ms.iter().filter(|m| crashed.contains(**m)).count() as u64,
+                }
+            };
+            let (both, first_only, second_only, neither) = (
+                cell(true, true),
+                cell(true, false),
+                cell(false, true),
+                cell(false, false),
+            );
+            let separable = first_only.machines > 0 && second_only.machines > 0;
+            let (l1, l2) = (label(f1), label(f2));
+            let statement = if first_only.machines == 0 && second_only.machines == 0 {
+                format!(
+                    "{l1} and {l2} cannot be told apart with this data: the same {} machines have both",
+                    both.machines
+                )
+            } else if first_only.machines == 0 {
+                format!(
+                    "{l1} cannot be told apart from {l2}: every machine with {l1} also has {l2} ({} of them; {} without {l1} have {l2}, {} crashed)",
+                    both.machines, second_only.machines, second_only.crashed
+                )
+            } else if second_only.machines == 0 {
+                format!(
+                    "{l2} cannot be told apart from {l1}: every machine with {l2} also has {l1} ({} of them; {} without {l2} have {l1}, {} crashed)",
+                    both.machines, first_only.machines, first_only.crashed
+                )
+            } else {
+                format!(
+                    "{l1} and {l2} travel together but can be partly told apart: {} machines have both ({} crashed), {} only {l1} ({} crashed), {} only {l2} ({} crashed)",
+                    both.machines,
+                    both.crashed,
+                    first_only.machines,
+                    first_only.crashed,
+                    second_only.machines,
+                    second_only.crashed
+                )
+            };
+            if first_only.crashed == 0 || second_only.crashed == 0 || !separable {
+                for (change, keep) in [(f1, f2), (f2, f1)] {
+                    if let Some(e) = experiment(exposure, &attrs, &crashed, a.crashes, change, keep)
+                        && !experiments
+                            .iter()
+                            .any(|x| x.machine == e.machine && x.change == e.change)
+                    {
+                        experiments.push(e);
+                    }
+                }
+            }
+            confounded.push(Confounding {
+                first: l1,
+                second: l2,
+                both,
+                first_only,
+                second_only,
+                neither,
+                separable,
+                statement,
+            });
+        }
+    }
+    a.confounded = confounded;
+    a.experiments = experiments;
+    a.hypotheses = hypotheses(a, &attrs, &crashed, opts);
+}
+
+/// Change `change` on one crashed machine that has both factors, keeping
+/// `keep`: if the crashes stop, `change` was it.
+fn experiment(
+    exposure: &Exposure,
+    attrs: &BTreeMap<&str, BTreeMap<String, String>>,
+    crashed: &BTreeSet<&str>,
+    crashes: usize,
+    change: &Factor,
+    keep: &Factor,
+) -> Option<Experiment> {
+    let machine = crashed
+        .iter()
+        .find(|m| {
+            attrs.get(**m).is_some_and(|a| {
+                a.get(&change.attribute) == Some(&change.value)
+                    && a.get(&keep.attribute) == Some(&keep.value)
+            })
+        })?
+        .to_string();
+    // The most common other value of the attribute among machines that did not crash.
+    let mut others: BTreeMap<&str, usize> = BTreeMap::new();
+    for (m, a) in attrs {
+        if let Some(v) = a.get(&change.attribute)
+            && *v != change.value
+            && !crashed.contains(m)
+        {
+            *others.entry(v.as_str()).or_insert(0) += 1;
+        }
+    }
+    let target = if change.attribute == "host" {
+        // The host with the most guest-hours and no crashes (or the fewest).
+        exposure
+            .host_hours
+            .iter()
+            .filter(|(h, _)| **h != change.value)
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(h, _)| h.clone())
+    } else {
+        others
+            .iter()
+            .max_by_key(|(_, n)| **n)
+            .map(|(v, _)| v.to_string())
+    }?;
+    // How often one crashed machine crashed: the window times the crashed
+    // machines, over the crashes. A change on one machine is believable
+    // after about three such intervals without a crash (e^-3 = 5%).
+    let rate_days = if exposure.hours > 0.0 && crashes > 0 {
+        exposure.hours * crashed.len() as f64 / crashes as f64 / 24.0
+    } else {
+        f64::NAN
+    };
+    let change_text = match change.attribute.as_str() {
+        "host" => format!("move {machine} to host {target}"),
+        a if a.contains("vcpu") => format!("set {machine} to {target} vCPU"),
+        a => format!("change {a} of {machine} from {} to {target}", change.value),
+    };
+    let watch = if rate_days.is_finite() {
+        format!(
+            " Each crashed machine crashed about once every {rate_days:.0} days; give {machine} {:.0} days: were nothing changed, it would crash in that time with probability about 95%.",
+            3.0 * rate_days
+        )
+    } else {
+        String::new()
+    };
+    Some(Experiment {
+        machine: machine.clone(),
+        change: change_text.clone(),
+        separates: vec![label(change), label(keep)],
+        statement: format!(
+            "{change_text}, keeping {}: if {machine} stops crashing, {} mattered; if it keeps crashing, {} is the better suspect.{watch}",
+            label(keep),
+            label(change),
+            label(keep)
+        ),
+    })
+}
+
+fn slot<'a>(by_cat: &'a mut BTreeMap<String, Hypothesis>, cat: &str) -> &'a mut Hypothesis {
+    by_cat.entry(cat.to_string()).or_insert_with(|| Hypothesis {
+        rank: 0,
+        category: cat.to_string(),
+        statement: String::new(),
+        evidence: Vec::new(),
+        against: Vec::new(),
+        p: 1.0,
+    })
+}
+
+fn hypotheses(
+    a: &GroupAnalysis,
+    attrs: &BTreeMap<&str, BTreeMap<String, String>>,
+    crashed: &BTreeSet<&str>,
+    opts: &AnalyzeOptions,
+) -> Vec<Hypothesis> {
+    let mut by_cat: BTreeMap<String, Hypothesis> = BTreeMap::new();
+    // Attributes present on crashed machines, grouped by category.
+    let mut seen_attrs: BTreeSet<&str> = BTreeSet::new();
+    for f in &a.factors {
+        seen_attrs.insert(f.attribute.as_str());
+    }
+    for attr in &seen_attrs {
+        let cat = category(attr);
+        let h = slot(&mut by_cat, &cat);
+        let best = a
+            .factors
+            .iter()
+            .filter(|f| f.attribute == *attr)
+            .min_by(|x, y| x.p.total_cmp(&y.p));
+        if let Some(f) = best {
+            if f.p < opts.alpha {
+                h.evidence.push(factor_sentence(f));
+                if f.p < h.p {
+                    h.p = f.p;
+                    h.statement = format!("{} ({})", cat, label(f));
+                }
+            } else if f.crashed_with == f.crashed {
+                h.against.push(format!(
+                    "every crashed machine has {}, but so do {} of {} machines: not unusual (p={})",
+                    label(f),
+                    f.population_with,
+                    f.population,
+                    num(f.p)
+                ));
+            }
+        }
+        let values: BTreeSet<&str> = crashed
+            .iter()
+            .filter_map(|m| attrs.get(m).and_then(|x| x.get(*attr)).map(String::as_str))
+            .collect();
+        if values.len() > 1 {
+            h.against.push(format!(
+                "{attr} differs across the crashed machines ({}): argues against one {attr}",
+                values.into_iter().collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+    if let Some(hc) = &a.host_concentration {
+        let h = slot(&mut by_cat, "host hardware");
+        let s = format!(
+            "{} of {} crashes were on {} while it carried {:.0}% of guest-hours; the chance that some host carries that many is p={} ({}), not the naive {} of assuming uniform placement on a host chosen beforehand",
+            hc.crashes,
+            hc.of,
+            hc.host,
+            hc.expected_share * 100.0,
+            num(hc.p),
+            if hc.exact { "exact" } else { "Monte Carlo" },
+            num(hc.naive_p)
+        );
+        if hc.p < opts.alpha {
+            h.evidence.push(s);
+            if hc.p < h.p {
+                h.p = hc.p;
+                h.statement = format!("host hardware (host={})", hc.host);
+            }
+        } else {
+            h.against.push(s);
+        }
+    }
+    for ep in &a.event_proximity {
+        let cat = format!("a scheduled job ({})", ep.kind);
+        let h = slot(&mut by_cat, &cat);
+        let s = format!(
+            "crashes came a median {:.0} minutes after the start of the last {} in their scope (random times: {:.0} minutes; p={}, {} draws)",
+            ep.median_minutes_after,
+            ep.kind,
+            ep.random_median_minutes,
+            num(ep.p),
+            ep.draws
+        );
+        if ep.p < opts.alpha {
+            h.evidence.push(s);
+            h.p = h.p.min(ep.p);
+            h.statement = format!("a scheduled job: {}", ep.kind);
+        } else {
+            h.against.push(s);
+        }
+    }
+    if let Some(t) = &a.time_of_day {
+        let s = format!(
+            "{} of {} crashes fell in the {:02}:00 hour (any hour that full: p={}; Rayleigh p={})",
+            t.peak_count,
+            t.n,
+            t.peak_hour,
+            num(t.p_max_bin),
+            num(t.p_rayleigh)
+        );
+        // The hour speaks for a schedule only where a scheduled event
+        // explains it; it says nothing about the others.
+        for h in by_cat
+            .values_mut()
+            .filter(|h| h.category.starts_with("a scheduled job") && h.p < opts.alpha)
+        {
+            if t.p_max_bin < opts.alpha {
+                h.evidence.push(s.clone());
+            } else {
+                h.against.push(s.clone());
+            }
+        }
+    }
+    for pc in a.precursors.iter().filter(|p| p.p < opts.alpha) {
+        let cat = match pc.kind.as_str() {
+            "io_error" | "fs_error" | "nfs" | "storage" | "dma_error" => "storage path",
+            "oom" | "memory_squeeze" => "memory configuration",
+            "mce" | "clock" | "watchdog" => "host hardware",
+            _ => continue,
+        };
+        let h = slot(&mut by_cat, cat);
+        h.evidence.push(format!(
+            "{} events were logged on the crashed machine or its host in the {} minutes before {} of {} crashes, against {:.1}% of random windows (p={}): {}",
+            pc.kind,
+            pc.window_minutes,
+            pc.crashes_with,
+            pc.crashes,
+            pc.background * 100.0,
+            num(pc.p),
+            pc.template
+        ));
+        if h.statement.is_empty() || h.p > pc.p {
+            h.statement = format!("{cat} ({} before crashes)", pc.kind);
+        }
+        h.p = h.p.min(pc.p);
+    }
+    let mut v: Vec<Hypothesis> = by_cat.into_values().collect();
+    for h in &mut v {
+        for c in &a.confounded {
+            if !c.separable
+                && h.evidence
+                    .iter()
+                    .any(|e| e.contains(&c.first) || e.contains(&c.second))
+            {
+                h.against.push(c.statement.clone());
+            }
+        }
+        if h.statement.is_empty() {
+            h.statement = format!("{}: no evidence in this data", h.category);
+        }
+    }
+    v.sort_by(|x, y| {
+        x.p.total_cmp(&y.p)
+            .then(y.evidence.len().cmp(&x.evidence.len()))
+    });
+    for (i, h) in v.iter_mut().enumerate() {
+        h.rank = i + 1;
+    }
+    v
+}
