@@ -64,15 +64,21 @@ impl Exposure {
                 host_hours,
             };
         };
+        // Placements by guest, so that each guest's history is found at once.
+        let mut by_machine: HashMap<&str, Vec<&faultline_case::Placement>> = HashMap::new();
+        for p in &case.placements {
+            by_machine.entry(p.machine.as_str()).or_default().push(p);
+        }
         for m in case
             .machines
             .iter()
             .filter(|m| m.kind == MachineKind::Guest)
         {
-            let mut rows: Vec<_> = case
-                .placements
+            let mut rows: Vec<_> = by_machine
+                .get(m.name.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or_default()
                 .iter()
-                .filter(|p| p.machine == m.name)
                 .map(|p| {
                     (
                         p.from.max(start),

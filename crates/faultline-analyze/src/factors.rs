@@ -1,11 +1,12 @@
 //! Attribute enrichment at machine level and crash rates per machine-hour.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::HashMap;
 
-use faultline_case::{AttrValue, Case, Machine, MachineKind};
+use faultline_case::MachineKind;
 use serde::Serialize;
 
 use crate::exposure::Exposure;
+use crate::fleet::{AttrVal, Fleet};
 use crate::{Crash, GroupAnalysis};
 
 /// One attribute value among the crashed machines, against the whole
@@ -74,177 +75,144 @@ fn finite_pair<S: serde::Serializer>(v: &[f64; 2], s: S) -> Result<S::Ok, S::Err
     seq.end()
 }
 
-/// How a value is written: whole numbers without a decimal point.
-pub(crate) fn value_text(v: &AttrValue) -> String {
-    match v {
-        AttrValue::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", *n as i64),
-        AttrValue::Number(n) => format!("{n}"),
-        AttrValue::Text(t) => t.clone(),
-    }
-}
-
-/// A machine's attributes as text, with its inventory host as `host`.
-pub(crate) fn attributes(m: &Machine) -> BTreeMap<String, String> {
-    let mut a: BTreeMap<String, String> = m
-        .attributes
-        .iter()
-        .map(|(k, v)| (k.clone(), value_text(v)))
-        .filter(|(_, v)| !v.is_empty())
-        .collect();
-    if let Some(h) = &m.host {
-        a.insert("host".into(), h.clone());
-    }
-    a
-}
-
 /// The kind most crashed machines are: enrichment compares like with like.
-pub(crate) fn population<'c>(case: &'c Case, crashed: &[String]) -> Vec<&'c Machine> {
-    let kinds: Vec<MachineKind> = crashed
+pub(crate) fn population_kind(fleet: &Fleet, crashed: &[usize]) -> MachineKind {
+    let hosts = crashed
         .iter()
-        .filter_map(|n| case.resolve(n))
-        .map(|m| m.kind)
-        .collect();
-    let hosts = kinds.iter().filter(|k| **k == MachineKind::Host).count();
-    let kind = if hosts * 2 > kinds.len() {
+        .filter(|m| fleet.kinds[**m] == MachineKind::Host)
+        .count();
+    if hosts * 2 > crashed.len() {
         MachineKind::Host
     } else {
         MachineKind::Guest
-    };
-    case.machines.iter().filter(|m| m.kind == kind).collect()
+    }
 }
 
-pub fn enrichment(case: &Case, crashed: &[String]) -> Vec<Factor> {
-    let pop = population(case, crashed);
-    let crashed: BTreeSet<&str> = crashed.iter().map(String::as_str).collect();
-    let in_pop: Vec<(&Machine, bool, BTreeMap<String, String>)> = pop
-        .iter()
-        .map(|m| (*m, crashed.contains(m.name.as_str()), attributes(m)))
-        .collect();
-    let n_crashed = in_pop.iter().filter(|(_, c, _)| *c).count() as u64;
-    let n_pop = in_pop.len() as u64;
+/// Every attribute value that some crashed machine has, with how many
+/// crashed machines (of the population's kind) have it.
+pub(crate) fn crashed_counts(
+    fleet: &Fleet,
+    crashed: &[usize],
+    kind: MachineKind,
+) -> HashMap<AttrVal, u64> {
+    let mut counts: HashMap<AttrVal, u64> = HashMap::new();
+    for &m in crashed.iter().filter(|m| fleet.kinds[**m] == kind) {
+        for av in &fleet.machine_values[m] {
+            *counts.entry(*av).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+pub fn enrichment(fleet: &Fleet, crashed: &[usize]) -> Vec<Factor> {
+    let kind = population_kind(fleet, crashed);
+    let n_crashed = crashed.iter().filter(|m| fleet.kinds[**m] == kind).count() as u64;
+    let n_pop = fleet.kind_size[crate::fleet::kind_slot(kind)];
     if n_crashed == 0 {
         return Vec::new();
     }
-    // Every attribute value that some crashed machine has.
-    let mut values: BTreeSet<(String, String)> = BTreeSet::new();
-    for (_, c, attrs) in &in_pop {
-        if *c {
-            for (k, v) in attrs {
-                values.insert((k.clone(), v.clone()));
+    let mut out: Vec<Factor> = crashed_counts(fleet, crashed, kind)
+        .into_iter()
+        .map(|(av, crashed_with)| {
+            let population_with = fleet.holders_of_kind(av, kind);
+            let (a, b) = (crashed_with, n_crashed - crashed_with);
+            let c = population_with - crashed_with;
+            let d = n_pop - n_crashed - c;
+            let or = faultline_stats::odds_ratio(a, b, c, d);
+            let (attr, value) = fleet.label(av);
+            Factor {
+                attribute: attr.to_string(),
+                value: value.to_string(),
+                crashed_with,
+                crashed: n_crashed,
+                population_with,
+                population: n_pop,
+                p: faultline_stats::fisher_greater(a, b, c, d),
+                q: 1.0,
+                odds_ratio: or.estimate,
+                ci: [or.low, or.high],
             }
-        }
-    }
-    let mut out = Vec::new();
-    for (attr, value) in values {
-        let with =
-            |(_, _, a): &&(&Machine, bool, BTreeMap<String, String>)| a.get(&attr) == Some(&value);
-        let population_with = in_pop.iter().filter(with).count() as u64;
-        let crashed_with = in_pop.iter().filter(|x| with(x) && x.1).count() as u64;
-        let (a, b) = (crashed_with, n_crashed - crashed_with);
-        let (c, d) = (
-            population_with - crashed_with,
-            n_pop - n_crashed - (population_with - crashed_with),
-        );
-        let or = faultline_stats::odds_ratio(a, b, c, d);
-        out.push(Factor {
-            attribute: attr,
-            value,
-            crashed_with,
-            crashed: n_crashed,
-            population_with,
-            population: n_pop,
-            p: faultline_stats::fisher_greater(a, b, c, d),
-            q: 1.0,
-            odds_ratio: or.estimate,
-            ci: [or.low, or.high],
-        });
-    }
-    out.sort_by(|x, y| x.p.total_cmp(&y.p).then(x.attribute.cmp(&y.attribute)));
+        })
+        .collect();
+    out.sort_by(|x, y| {
+        x.p.total_cmp(&y.p)
+            .then(x.attribute.cmp(&y.attribute))
+            .then(x.value.cmp(&y.value))
+    });
     out
 }
 
 /// Rates for each attribute value of the crashed machines; the host of a
 /// crash is where the guest was at the time (placements), and host
 /// exposure is the guest-hours spent there.
-pub fn rates(case: &Case, exposure: &Exposure, crashes: &[&Crash]) -> Vec<Rate> {
-    let Some(_) = exposure.window else {
+pub fn rates(
+    fleet: &Fleet,
+    exposure: &Exposure,
+    crashes: &[&Crash],
+    ids: &[Option<usize>],
+) -> Vec<Rate> {
+    if exposure.window.is_none() {
         return Vec::new();
-    };
-    let crashed: Vec<String> = crashes
-        .iter()
-        .filter(|c| c.known)
-        .map(|c| c.machine.clone())
-        .collect();
-    let pop = population(case, &crashed);
-    let attrs: BTreeMap<&str, BTreeMap<String, String>> = pop
-        .iter()
-        .map(|m| (m.name.as_str(), attributes(m)))
-        .collect();
-    let counted: Vec<&&Crash> = crashes
-        .iter()
-        .filter(|c| attrs.contains_key(c.machine.as_str()))
-        .collect();
-    let total = counted.len() as u64;
-    let total_hours = exposure.machine_hours() * pop.len() as f64;
-    let mut values: BTreeSet<(String, String)> = BTreeSet::new();
-    for c in &counted {
-        for (k, v) in &attrs[c.machine.as_str()] {
-            if k != "host" {
-                values.insert((k.clone(), v.clone()));
+    }
+    let crashed: Vec<usize> = ids.iter().flatten().copied().collect();
+    let kind = population_kind(fleet, &crashed);
+    let host_attr = fleet.attr_id("host");
+    // Crashes (not machines) per value, among machines of the population's kind.
+    let mut per_value: HashMap<AttrVal, u64> = HashMap::new();
+    let mut total = 0u64;
+    for m in ids.iter().flatten().filter(|m| fleet.kinds[**m] == kind) {
+        total += 1;
+        for av in &fleet.machine_values[*m] {
+            if Some(av.0) != host_attr {
+                *per_value.entry(*av).or_insert(0) += 1;
             }
         }
     }
-    let mut out = Vec::new();
-    for (attr, value) in values {
-        let machines = attrs
-            .values()
-            .filter(|a| a.get(&attr) == Some(&value))
-            .count();
-        let hours = exposure.machine_hours() * machines as f64;
-        let x1 = counted
-            .iter()
-            .filter(|c| attrs[c.machine.as_str()].get(&attr) == Some(&value))
-            .count() as u64;
-        out.push(rate(
-            attr,
-            value,
-            x1,
-            hours,
-            total - x1,
-            total_hours - hours,
-        ));
-    }
+    let n_pop = fleet.kind_size[crate::fleet::kind_slot(kind)] as f64;
+    let total_hours = exposure.machine_hours() * n_pop;
+    let mut out: Vec<Rate> = per_value
+        .into_iter()
+        .map(|(av, x1)| {
+            let hours = exposure.machine_hours() * fleet.holders_of_kind(av, kind) as f64;
+            let (attr, value) = fleet.label(av);
+            rate(
+                attr.to_string(),
+                value.to_string(),
+                x1,
+                hours,
+                total - x1,
+                total_hours - hours,
+            )
+        })
+        .collect();
     // Hosts, by where the crashed guest was at the time.
     let guest_hours: f64 = exposure.host_hours.values().sum();
     if guest_hours > 0.0 {
-        for (host, hours) in &exposure.host_hours {
-            let x1 = counted
-                .iter()
-                .filter(|c| {
-                    c.time.and_then(|t| exposure.host_at(&c.machine, t)) == Some(host.as_str())
-                })
-                .count() as u64;
-            let timed = counted
-                .iter()
-                .filter(|c| {
-                    c.time
-                        .and_then(|t| exposure.host_at(&c.machine, t))
-                        .is_some()
-                })
-                .count() as u64;
-            if x1 > 0 {
-                out.push(rate(
-                    "host".into(),
-                    host.clone(),
-                    x1,
-                    *hours,
-                    timed - x1,
-                    guest_hours - hours,
-                ));
+        let mut per_host: HashMap<&str, u64> = HashMap::new();
+        let mut timed = 0u64;
+        for c in crashes {
+            if let Some(h) = c.time.and_then(|t| exposure.host_at(&c.machine, t)) {
+                *per_host.entry(h).or_insert(0) += 1;
+                timed += 1;
             }
         }
+        for (host, x1) in per_host {
+            let hours = exposure.host_hours.get(host).copied().unwrap_or(0.0);
+            out.push(rate(
+                "host".into(),
+                host.to_string(),
+                x1,
+                hours,
+                timed - x1,
+                guest_hours - hours,
+            ));
+        }
     }
-    out.sort_by(|x, y| x.p.total_cmp(&y.p).then(x.attribute.cmp(&y.attribute)));
+    out.sort_by(|x, y| {
+        x.p.total_cmp(&y.p)
+            .then(x.attribute.cmp(&y.attribute))
+            .then(x.value.cmp(&y.value))
+    });
     out
 }
 

@@ -3,14 +3,19 @@
 //! would separate them, and a ranked list of hypotheses with the evidence
 //! for and against each, in sentences that carry their numbers.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use faultline_case::Case;
+use faultline_case::MachineKind;
 use serde::Serialize;
 
 use crate::exposure::Exposure;
-use crate::factors::{Factor, attributes, population};
+use crate::factors::{Factor, population_kind};
+use crate::fleet::{AttrVal, Fleet};
 use crate::{AnalyzeOptions, GroupAnalysis};
+
+/// Significant factors compared pairwise for confounding: the strongest
+/// few, so that a large fleet does not turn this quadratic.
+const CONFOUNDING_FACTORS: usize = 6;
 
 /// Machines and crashed machines in one cell of a cross-tabulation.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -118,65 +123,119 @@ fn category(attribute: &str) -> String {
     }
 }
 
-pub fn fill(case: &Case, exposure: &Exposure, a: &mut GroupAnalysis, opts: &AnalyzeOptions) {
-    let pop = population(case, &a.crashed_machines);
-    let attrs: BTreeMap<&str, BTreeMap<String, String>> = pop
+fn find(fleet: &Fleet, f: &Factor) -> Option<AttrVal> {
+    let a = fleet.attr_id(&f.attribute)?;
+    let v = fleet.values[a as usize]
         .iter()
-        .map(|m| (m.name.as_str(), attributes(m)))
+        .position(|x| *x == f.value)?;
+    Some((a, v as u32))
+}
+
+/// Machines of a kind that have a value (ascending).
+fn holders(fleet: &Fleet, av: AttrVal, kind: MachineKind) -> Vec<usize> {
+    fleet
+        .holders
+        .get(&av)
+        .map(|v| {
+            v.iter()
+                .copied()
+                .filter(|m| fleet.kinds[*m] == kind)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn intersection(a: &[usize], b: &[usize]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
+pub fn fill(
+    fleet: &Fleet,
+    exposure: &Exposure,
+    a: &mut GroupAnalysis,
+    crashed_ids: &[usize],
+    opts: &AnalyzeOptions,
+) {
+    let kind = population_kind(fleet, crashed_ids);
+    let crashed: HashSet<usize> = crashed_ids
+        .iter()
+        .copied()
+        .filter(|m| fleet.kinds[*m] == kind)
         .collect();
-    let crashed: BTreeSet<&str> = a.crashed_machines.iter().map(String::as_str).collect();
+    let pop = fleet.kind_size[crate::fleet::kind_slot(kind)];
     // The best value of each attribute that passes the bar.
     let mut best: BTreeMap<&str, &Factor> = BTreeMap::new();
     for f in a.factors.iter().filter(|f| f.p < opts.alpha) {
         best.entry(f.attribute.as_str()).or_insert(f);
     }
-    let sig: Vec<&Factor> = {
+    let sig: Vec<(&Factor, AttrVal, Vec<usize>)> = {
         let mut v: Vec<&Factor> = best.values().copied().collect();
         v.sort_by(|x, y| x.p.total_cmp(&y.p));
-        v
+        v.into_iter()
+            .take(CONFOUNDING_FACTORS)
+            .filter_map(|f| find(fleet, f).map(|av| (f, av, holders(fleet, av, kind))))
+            .collect()
     };
-    let has =
-        |m: &str, f: &Factor| attrs.get(m).and_then(|x| x.get(&f.attribute)) == Some(&f.value);
+    let crashed_in = |list: &[usize]| list.iter().filter(|m| crashed.contains(m)).count() as u64;
     let mut confounded = Vec::new();
     let mut experiments: Vec<Experiment> = Vec::new();
-    for (i, f1) in sig.iter().enumerate() {
-        for f2 in &sig[i + 1..] {
-            let cell = |p1: bool, p2: bool| {
-                let ms: Vec<&&str> = attrs
-                    .keys()
-                    .filter(|m| has(m, f1) == p1 && has(m, f2) == p2)
-                    .collect();
-                Cell {
-                    machines: ms.len() as u64,
-                    crashed: ms.iter().filter(|m| crashed.contains(**m)).count() as u64,
-                }
+    for (i, (f1, av1, l1)) in sig.iter().enumerate() {
+        for (f2, av2, l2) in &sig[i + 1..] {
+            let both_n = intersection(l1, l2) as u64;
+            let both_c = l1
+                .iter()
+                .filter(|m| crashed.contains(m) && l2.binary_search(m).is_ok())
+                .count() as u64;
+            let (c1, c2) = (crashed_in(l1), crashed_in(l2));
+            let both = Cell {
+                machines: both_n,
+                crashed: both_c,
             };
-            let (both, first_only, second_only, neither) = (
-                cell(true, true),
-                cell(true, false),
-                cell(false, true),
-                cell(false, false),
-            );
+            let first_only = Cell {
+                machines: l1.len() as u64 - both_n,
+                crashed: c1 - both_c,
+            };
+            let second_only = Cell {
+                machines: l2.len() as u64 - both_n,
+                crashed: c2 - both_c,
+            };
+            let union = l1.len() as u64 + l2.len() as u64 - both_n;
+            let neither = Cell {
+                machines: pop - union,
+                crashed: crashed.len() as u64 - (c1 + c2 - both_c),
+            };
             let separable = first_only.machines > 0 && second_only.machines > 0;
-            let (l1, l2) = (label(f1), label(f2));
+            let (l1s, l2s) = (label(f1), label(f2));
             let statement = if first_only.machines == 0 && second_only.machines == 0 {
                 format!(
-                    "{l1} and {l2} cannot be told apart with this data: the same {} machines have both",
+                    "{l1s} and {l2s} cannot be told apart with this data: the same {} machines have both",
                     both.machines
                 )
             } else if first_only.machines == 0 {
                 format!(
-                    "{l1} cannot be told apart from {l2}: every machine with {l1} also has {l2} ({} of them; {} without {l1} have {l2}, {} crashed)",
+                    "{l1s} cannot be told apart from {l2s}: every machine with {l1s} also has {l2s} ({} of them; {} without {l1s} have {l2s}, {} crashed)",
                     both.machines, second_only.machines, second_only.crashed
                 )
             } else if second_only.machines == 0 {
                 format!(
-                    "{l2} cannot be told apart from {l1}: every machine with {l2} also has {l1} ({} of them; {} without {l2} have {l1}, {} crashed)",
+                    "{l2s} cannot be told apart from {l1s}: every machine with {l2s} also has {l1s} ({} of them; {} without {l2s} have {l1s}, {} crashed)",
                     both.machines, first_only.machines, first_only.crashed
                 )
             } else {
                 format!(
-                    "{l1} and {l2} travel together but can be partly told apart: {} machines have both ({} crashed), {} only {l1} ({} crashed), {} only {l2} ({} crashed)",
+                    "{l1s} and {l2s} travel together but can be partly told apart: {} machines have both ({} crashed), {} only {l1s} ({} crashed), {} only {l2s} ({} crashed)",
                     both.machines,
                     both.crashed,
                     first_only.machines,
@@ -186,19 +245,28 @@ pub fn fill(case: &Case, exposure: &Exposure, a: &mut GroupAnalysis, opts: &Anal
                 )
             };
             if first_only.crashed == 0 || second_only.crashed == 0 || !separable {
-                for (change, keep) in [(f1, f2), (f2, f1)] {
-                    if let Some(e) = experiment(exposure, &attrs, &crashed, a.crashes, change, keep)
-                        && !experiments
-                            .iter()
-                            .any(|x| x.machine == e.machine && x.change == e.change)
+                for ((change, cav), (keep, kav)) in
+                    [((f1, *av1), (f2, *av2)), ((f2, *av2), (f1, *av1))]
+                {
+                    if let Some(e) = experiment(
+                        fleet,
+                        exposure,
+                        &crashed,
+                        kind,
+                        a.crashes,
+                        (change, cav),
+                        (keep, kav),
+                    ) && !experiments
+                        .iter()
+                        .any(|x| x.machine == e.machine && x.change == e.change)
                     {
                         experiments.push(e);
                     }
                 }
             }
             confounded.push(Confounding {
-                first: l1,
-                second: l2,
+                first: l1s,
+                second: l2s,
                 both,
                 first_only,
                 second_only,
@@ -210,51 +278,49 @@ pub fn fill(case: &Case, exposure: &Exposure, a: &mut GroupAnalysis, opts: &Anal
     }
     a.confounded = confounded;
     a.experiments = experiments;
-    a.hypotheses = hypotheses(a, &attrs, &crashed, opts);
+    a.hypotheses = hypotheses(fleet, a, &crashed, opts);
 }
 
 /// Change `change` on one crashed machine that has both factors, keeping
 /// `keep`: if the crashes stop, `change` was it.
 fn experiment(
+    fleet: &Fleet,
     exposure: &Exposure,
-    attrs: &BTreeMap<&str, BTreeMap<String, String>>,
-    crashed: &BTreeSet<&str>,
+    crashed: &HashSet<usize>,
+    kind: MachineKind,
     crashes: usize,
-    change: &Factor,
-    keep: &Factor,
+    (change, cav): (&Factor, AttrVal),
+    (keep, kav): (&Factor, AttrVal),
 ) -> Option<Experiment> {
-    let machine = crashed
+    let mut candidates: Vec<usize> = crashed
         .iter()
-        .find(|m| {
-            attrs.get(**m).is_some_and(|a| {
-                a.get(&change.attribute) == Some(&change.value)
-                    && a.get(&keep.attribute) == Some(&keep.value)
-            })
-        })?
-        .to_string();
-    // The most common other value of the attribute among machines that did not crash.
-    let mut others: BTreeMap<&str, usize> = BTreeMap::new();
-    for (m, a) in attrs {
-        if let Some(v) = a.get(&change.attribute)
-            && *v != change.value
-            && !crashed.contains(m)
-        {
-            *others.entry(v.as_str()).or_insert(0) += 1;
-        }
-    }
+        .copied()
+        .filter(|m| {
+            fleet.value_of(*m, cav.0) == Some(cav.1) && fleet.value_of(*m, kav.0) == Some(kav.1)
+        })
+        .collect();
+    candidates.sort_by(|a, b| fleet.names[*a].cmp(&fleet.names[*b]));
+    let machine = fleet.names[*candidates.first()?].clone();
     let target = if change.attribute == "host" {
-        // The host with the most guest-hours and no crashes (or the fewest).
+        // The host with the most guest-hours that is not the suspect.
         exposure
             .host_hours
             .iter()
             .filter(|(h, _)| **h != change.value)
-            .max_by(|a, b| a.1.total_cmp(b.1))
+            .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(a.0)))
             .map(|(h, _)| h.clone())
     } else {
-        others
-            .iter()
-            .max_by_key(|(_, n)| **n)
-            .map(|(v, _)| v.to_string())
+        // The most common other value among machines that did not crash.
+        (0..fleet.values[cav.0 as usize].len() as u32)
+            .filter(|v| *v != cav.1)
+            .map(|v| {
+                let holders = holders(fleet, (cav.0, v), kind);
+                let n = holders.iter().filter(|m| !crashed.contains(m)).count();
+                (n, v)
+            })
+            .filter(|(n, _)| *n > 0)
+            .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)))
+            .map(|(_, v)| fleet.values[cav.0 as usize][v as usize].clone())
     }?;
     // How often one crashed machine crashed: the window times the crashed
     // machines, over the crashes. A change on one machine is believable
@@ -302,9 +368,9 @@ fn slot<'a>(by_cat: &'a mut BTreeMap<String, Hypothesis>, cat: &str) -> &'a mut 
 }
 
 fn hypotheses(
+    fleet: &Fleet,
     a: &GroupAnalysis,
-    attrs: &BTreeMap<&str, BTreeMap<String, String>>,
-    crashed: &BTreeSet<&str>,
+    crashed: &HashSet<usize>,
     opts: &AnalyzeOptions,
 ) -> Vec<Hypothesis> {
     let mut by_cat: BTreeMap<String, Hypothesis> = BTreeMap::new();
@@ -338,14 +404,26 @@ fn hypotheses(
                 ));
             }
         }
-        let values: BTreeSet<&str> = crashed
-            .iter()
-            .filter_map(|m| attrs.get(m).and_then(|x| x.get(*attr)).map(String::as_str))
-            .collect();
+        let values: BTreeSet<&str> = match fleet.attr_id(attr) {
+            Some(id) => crashed
+                .iter()
+                .filter_map(|m| fleet.value_of(*m, id))
+                .map(|v| fleet.values[id as usize][v as usize].as_str())
+                .collect(),
+            None => BTreeSet::new(),
+        };
         if values.len() > 1 {
+            let n = values.len();
+            let mut shown: Vec<&str> = values.into_iter().take(6).collect();
+            let more = if n > shown.len() {
+                format!(" and {} more", n - shown.len())
+            } else {
+                String::new()
+            };
+            shown.sort_unstable();
             h.against.push(format!(
-                "{attr} differs across the crashed machines ({}): argues against one {attr}",
-                values.into_iter().collect::<Vec<_>>().join(", ")
+                "{attr} differs across the crashed machines ({}{more}): argues against one {attr}",
+                shown.join(", ")
             ));
         }
     }

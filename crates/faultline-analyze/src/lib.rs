@@ -13,6 +13,7 @@
 mod crashes;
 mod exposure;
 mod factors;
+mod fleet;
 mod hypotheses;
 mod timing;
 
@@ -35,6 +36,9 @@ pub struct AnalyzeOptions {
     pub seed: u64,
     /// Factors with a p-value below this are called significant.
     pub alpha: f64,
+    /// Crash groups analysed one by one (the largest); the others are
+    /// listed and counted in the all-crashes analysis.
+    pub max_groups: usize,
 }
 
 impl Default for AnalyzeOptions {
@@ -44,6 +48,7 @@ impl Default for AnalyzeOptions {
             draws: 2000,
             seed: 20091120,
             alpha: 0.05,
+            max_groups: 20,
         }
     }
 }
@@ -93,6 +98,15 @@ pub struct Analysis {
     pub crashes: Vec<Crash>,
 }
 
+/// What every analysis of a run shares, built once.
+struct Shared<'a> {
+    case: &'a Case,
+    fleet: fleet::Fleet,
+    exposure: exposure::Exposure,
+    schedule: timing::Schedule,
+    events: timing::EventIndex,
+}
+
 /// Runs every analysis for all crashes together and for each group.
 pub fn analyze(
     case: &Case,
@@ -102,32 +116,38 @@ pub fn analyze(
 ) -> Analysis {
     let merged = merge_crashes(case, reports);
     let window = exposure::window(case, &merged.crashes, events);
-    let exposure = exposure::Exposure::compute(case, window);
+    let fleet = fleet::Fleet::new(case);
+    let shared = Shared {
+        case,
+        exposure: exposure::Exposure::compute(case, window),
+        schedule: timing::Schedule::new(case, &fleet),
+        events: timing::EventIndex::new(&fleet, case, events),
+        fleet,
+    };
     let groups = crashes::groups(&merged.crashes);
     let mut analyses = Vec::new();
     let all: Vec<&Crash> = merged.crashes.iter().collect();
-    analyses.push(analyze_group(case, &exposure, None, &all, events, opts));
+    analyses.push(analyze_group(&shared, None, &all, opts));
     if groups.len() > 1 {
-        for g in &groups {
-            let members: Vec<&Crash> = merged
-                .crashes
-                .iter()
-                .filter(|c| c.title == g.title)
-                .collect();
-            analyses.push(analyze_group(
-                case,
-                &exposure,
-                Some(g),
-                &members,
-                events,
-                opts,
-            ));
+        let mut by_title: std::collections::HashMap<&str, Vec<&Crash>> =
+            std::collections::HashMap::new();
+        for c in &merged.crashes {
+            by_title.entry(c.title.as_str()).or_default().push(c);
+        }
+        for g in groups.iter().take(opts.max_groups) {
+            let members = by_title.remove(g.title.as_str()).unwrap_or_default();
+            analyses.push(analyze_group(&shared, Some(g), &members, opts));
         }
     }
     // One family of tests: q-values across every factor of every analysis.
     factors::adjust_q(&mut analyses);
     for a in &mut analyses {
-        hypotheses::fill(case, &exposure, a, opts);
+        let ids: Vec<usize> = a
+            .crashed_machines
+            .iter()
+            .filter_map(|m| shared.fleet.id(m))
+            .collect();
+        hypotheses::fill(&shared.fleet, &shared.exposure, a, &ids, opts);
     }
     Analysis {
         case: case.name.clone(),
@@ -142,20 +162,29 @@ pub fn analyze(
 }
 
 fn analyze_group(
-    case: &Case,
-    exposure: &exposure::Exposure,
+    shared: &Shared<'_>,
     group: Option<&Group>,
     crashes: &[&Crash],
-    events: &[FoundEvent],
     opts: &AnalyzeOptions,
 ) -> GroupAnalysis {
-    let mut crashed: Vec<String> = crashes
+    let fleet = &shared.fleet;
+    let ids: Vec<Option<usize>> = crashes
         .iter()
-        .filter(|c| c.known)
-        .map(|c| c.machine.clone())
+        .map(|c| if c.known { fleet.id(&c.machine) } else { None })
+        .collect();
+    let mut crashed_ids: Vec<usize> = ids.iter().flatten().copied().collect();
+    crashed_ids.sort_unstable();
+    crashed_ids.dedup();
+    let mut crashed: Vec<String> = crashed_ids
+        .iter()
+        .map(|i| fleet.names[*i].clone())
         .collect();
     crashed.sort();
-    crashed.dedup();
+    let timed: Vec<(usize, jiff::Timestamp)> = crashes
+        .iter()
+        .zip(&ids)
+        .filter_map(|(c, id)| Some(((*id)?, c.time?)))
+        .collect();
     let mut notes = Vec::new();
     if crashes.len() < 3 {
         notes.push(format!(
@@ -169,17 +198,24 @@ fn analyze_group(
             "{untimed} crash(es) have no wall time (console without stamps): left out of the time analyses"
         ));
     }
+    if timed.len() > timing::MC_SAMPLE {
+        notes.push(format!(
+            "event proximity is computed on a seeded sample of {} of the {} timed crashes",
+            timing::MC_SAMPLE,
+            timed.len()
+        ));
+    }
     GroupAnalysis {
         group: group.map(|g| g.signature.clone()),
         title: group.map(|g| g.title.clone()),
         crashes: crashes.len(),
-        factors: factors::enrichment(case, &crashed),
-        rates: factors::rates(case, exposure, crashes),
-        host_concentration: timing::host_concentration(case, exposure, crashes),
-        time_of_day: timing::time_of_day(case, crashes),
-        day_of_week: timing::day_of_week(case, crashes),
-        event_proximity: timing::event_proximity(case, exposure, crashes, opts),
-        precursors: timing::precursors(case, exposure, crashes, events, opts),
+        factors: factors::enrichment(fleet, &crashed_ids),
+        rates: factors::rates(fleet, &shared.exposure, crashes, &ids),
+        host_concentration: timing::host_concentration(shared.case, &shared.exposure, crashes),
+        time_of_day: timing::time_of_day(shared.case, crashes),
+        day_of_week: timing::day_of_week(shared.case, crashes),
+        event_proximity: timing::event_proximity(&shared.schedule, &shared.exposure, &timed, opts),
+        precursors: timing::precursors(&shared.events, fleet, &shared.exposure, &timed, opts),
         crashed_machines: crashed,
         confounded: Vec::new(),
         hypotheses: Vec::new(),

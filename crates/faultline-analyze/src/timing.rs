@@ -1,7 +1,7 @@
 //! When crashes happen: which host carried them, at what hour and day,
 //! how long after scheduled events, and what notable events came before.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use faultline_case::Case;
 use faultline_scan::FoundEvent;
@@ -10,6 +10,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::exposure::Exposure;
+use crate::fleet::Fleet;
 use crate::{AnalyzeOptions, Crash};
 
 /// The host that carried the most crashes, against an exposure-weighted
@@ -185,24 +186,66 @@ fn periodic(values: &[f64], bins: usize, period: f64) -> Option<TimeOfDay> {
     })
 }
 
-/// Start times of scheduled events of one kind that cover a machine.
-fn schedule(case: &Case, kind: &str, machine: &str) -> Vec<Timestamp> {
-    let Some(m) = case.resolve(machine) else {
-        return Vec::new();
-    };
-    let mut v: Vec<Timestamp> = case
-        .events
-        .iter()
-        .filter(|e| e.kind == kind && case.in_scope(&e.scope, m))
-        .map(|e| e.start)
-        .collect();
-    v.sort();
-    v
+/// Scheduled events by kind and scope, built once per run: for a machine,
+/// the last event of a kind before a time is a binary search in each of
+/// the few scopes that cover it.
+pub struct Schedule {
+    pub kinds: Vec<String>,
+    /// Per kind: per scope, ascending start times (ms).
+    starts: Vec<Vec<Vec<i64>>>,
+    /// Per kind: per machine, the scopes (indexes into `starts[kind]`) covering it.
+    covering: Vec<HashMap<usize, Vec<usize>>>,
 }
 
-fn minutes_since_last(starts: &[Timestamp], t: Timestamp) -> Option<f64> {
-    let i = starts.partition_point(|s| *s <= t);
-    (i > 0).then(|| (t.as_millisecond() - starts[i - 1].as_millisecond()) as f64 / 60_000.0)
+impl Schedule {
+    pub fn new(case: &Case, fleet: &Fleet) -> Schedule {
+        let mut kinds: Vec<String> = case.events.iter().map(|e| e.kind.clone()).collect();
+        kinds.sort();
+        kinds.dedup();
+        let mut starts = Vec::new();
+        let mut covering = Vec::new();
+        for kind in &kinds {
+            let mut by_scope: BTreeMap<String, (Vec<i64>, &faultline_case::Scope)> =
+                BTreeMap::new();
+            for e in case.events.iter().filter(|e| &e.kind == kind) {
+                by_scope
+                    .entry(e.scope.to_string())
+                    .or_insert_with(|| (Vec::new(), &e.scope))
+                    .0
+                    .push(e.start.as_millisecond());
+            }
+            let mut lists = Vec::new();
+            let mut cover: HashMap<usize, Vec<usize>> = HashMap::new();
+            for (i, (_, (mut v, scope))) in by_scope.into_iter().enumerate() {
+                v.sort_unstable();
+                lists.push(v);
+                for m in fleet.scope_members(case, scope) {
+                    cover.entry(m).or_default().push(i);
+                }
+            }
+            starts.push(lists);
+            covering.push(cover);
+        }
+        Schedule {
+            kinds,
+            starts,
+            covering,
+        }
+    }
+
+    /// Minutes from the last event of kind `k` covering machine `m` to `t`.
+    fn minutes_since_last(&self, k: usize, m: usize, t: i64) -> Option<f64> {
+        let scopes = self.covering[k].get(&m)?;
+        scopes
+            .iter()
+            .filter_map(|s| {
+                let v = &self.starts[k][*s];
+                let i = v.partition_point(|x| *x <= t);
+                (i > 0).then(|| v[i - 1])
+            })
+            .max()
+            .map(|last| (t - last) as f64 / 60_000.0)
+    }
 }
 
 fn median(v: &mut [f64]) -> f64 {
@@ -218,55 +261,64 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
-fn random_time(rng: &mut Rng, window: (Timestamp, Timestamp)) -> Timestamp {
+fn random_ms(rng: &mut Rng, window: (Timestamp, Timestamp)) -> i64 {
     let (a, b) = (window.0.as_millisecond(), window.1.as_millisecond());
-    let at = a + (rng.next_f64() * (b - a) as f64) as i64;
-    Timestamp::from_millisecond(at).unwrap_or(window.0)
+    a + (rng.next_f64() * (b - a) as f64) as i64
+}
+
+/// Crashes kept for a Monte Carlo statistic: all of them, or a seeded
+/// sample of this many (the p-value of a median needs no more).
+pub const MC_SAMPLE: usize = 200;
+
+fn sample<T: Copy>(items: &[T], seed: u64) -> Vec<T> {
+    if items.len() <= MC_SAMPLE {
+        return items.to_vec();
+    }
+    let mut rng = Rng::new(seed);
+    let mut v = items.to_vec();
+    // Partial Fisher-Yates shuffle.
+    for i in 0..MC_SAMPLE {
+        let j = i + rng.below((v.len() - i) as u64) as usize;
+        v.swap(i, j);
+    }
+    v.truncate(MC_SAMPLE);
+    v
 }
 
 pub fn event_proximity(
-    case: &Case,
+    schedule: &Schedule,
     exposure: &Exposure,
-    crashes: &[&Crash],
+    timed: &[(usize, Timestamp)],
     opts: &AnalyzeOptions,
 ) -> Vec<EventProximity> {
     let Some(window) = exposure.window else {
         return Vec::new();
     };
-    let timed: Vec<(&str, Timestamp)> = crashes
-        .iter()
-        .filter(|c| c.known)
-        .filter_map(|c| c.time.map(|t| (c.machine.as_str(), t)))
-        .collect();
     if timed.is_empty() {
         return Vec::new();
     }
-    let kinds: BTreeSet<&str> = case.events.iter().map(|e| e.kind.as_str()).collect();
+    let timed = sample(timed, opts.seed);
     let window_minutes = (window.1.as_millisecond() - window.0.as_millisecond()) as f64 / 60_000.0;
     let mut out = Vec::new();
-    for kind in kinds {
-        let per_machine: HashMap<&str, Vec<Timestamp>> = timed
+    for (k, kind) in schedule.kinds.iter().enumerate() {
+        let minutes_after: Vec<f64> = timed
             .iter()
-            .map(|(m, _)| (*m, schedule(case, kind, m)))
+            .filter_map(|(m, t)| schedule.minutes_since_last(k, *m, t.as_millisecond()))
             .collect();
-        let mut observed: Vec<f64> = timed
-            .iter()
-            .filter_map(|(m, t)| minutes_since_last(&per_machine[m], *t))
-            .collect();
-        if observed.is_empty() {
+        if minutes_after.is_empty() {
             continue;
         }
-        let minutes_after = observed.clone();
-        let obs_median = median(&mut observed);
+        let obs_median = median(&mut minutes_after.clone());
         let n = timed.len();
-        let machines: Vec<&str> = timed.iter().map(|(m, _)| *m).collect();
         let mut pooled = Vec::new();
         let tail = faultline_stats::monte_carlo_tail_le(obs_median, opts.draws, opts.seed, |rng| {
             let mut v: Vec<f64> = (0..n)
                 .map(|_| {
-                    let m = machines[rng.below(machines.len() as u64) as usize];
-                    let t = random_time(rng, window);
-                    minutes_since_last(&per_machine[m], t).unwrap_or(window_minutes)
+                    let m = timed[rng.below(n as u64) as usize].0;
+                    let t = random_ms(rng, window);
+                    schedule
+                        .minutes_since_last(k, m, t)
+                        .unwrap_or(window_minutes)
                 })
                 .collect();
             let med = median(&mut v);
@@ -276,103 +328,143 @@ pub fn event_proximity(
             med
         });
         out.push(EventProximity {
-            kind: kind.to_string(),
+            kind: kind.clone(),
             crashes: minutes_after.len() as u64,
             median_minutes_after: obs_median,
-            minutes_after,
+            minutes_after: if minutes_after.len() <= 50 {
+                minutes_after
+            } else {
+                Vec::new()
+            },
             random_median_minutes: median(&mut pooled),
             p: tail.p,
             draws: tail.draws,
         });
     }
-    out.sort_by(|a, b| a.p.total_cmp(&b.p));
+    out.sort_by(|a, b| a.p.total_cmp(&b.p).then(a.kind.cmp(&b.kind)));
     out
 }
 
+/// Timed notable events per machine, built once per run.
+pub struct EventIndex {
+    pub templates: Vec<(String, &'static str)>,
+    /// Per machine: (time ms, template id), ascending.
+    per_machine: HashMap<usize, Vec<(i64, u32)>>,
+}
+
+impl EventIndex {
+    pub fn new(fleet: &Fleet, case: &Case, events: &[FoundEvent]) -> EventIndex {
+        let mut ids: HashMap<&str, u32> = HashMap::new();
+        let mut templates: Vec<(String, &'static str)> = Vec::new();
+        let mut names: HashMap<&str, Option<usize>> = HashMap::new();
+        let mut per_machine: HashMap<usize, Vec<(i64, u32)>> = HashMap::new();
+        for e in events {
+            let (Some(t), Some(m)) = (e.time, e.machine.as_deref()) else {
+                continue;
+            };
+            let id = *names
+                .entry(m)
+                .or_insert_with(|| case.resolve(m).and_then(|x| fleet.id(&x.name)));
+            let Some(id) = id else { continue };
+            let tid = *ids.entry(e.template.as_str()).or_insert_with(|| {
+                templates.push((e.template.clone(), e.kind.as_str()));
+                (templates.len() - 1) as u32
+            });
+            per_machine
+                .entry(id)
+                .or_default()
+                .push((t.as_millisecond(), tid));
+        }
+        for v in per_machine.values_mut() {
+            v.sort_unstable();
+        }
+        EventIndex {
+            templates,
+            per_machine,
+        }
+    }
+
+    /// Templates logged on `m` in `[t - span, t)`.
+    fn seen(&self, m: usize, t: i64, span: i64, out: &mut Vec<u32>) {
+        if let Some(v) = self.per_machine.get(&m) {
+            let from = v.partition_point(|x| x.0 < t - span);
+            let to = v.partition_point(|x| x.0 < t);
+            out.extend(v[from..to].iter().map(|x| x.1));
+        }
+    }
+}
+
 pub fn precursors(
-    case: &Case,
+    index: &EventIndex,
+    fleet: &Fleet,
     exposure: &Exposure,
-    crashes: &[&Crash],
-    events: &[FoundEvent],
+    timed: &[(usize, Timestamp)],
     opts: &AnalyzeOptions,
 ) -> Vec<Precursor> {
     let Some(window) = exposure.window else {
         return Vec::new();
     };
-    let span = opts.precursor_minutes * 60_000;
-    // Timed notable events per (machine, template).
-    let mut index: HashMap<(String, &str), Vec<i64>> = HashMap::new();
-    let mut kinds: HashMap<&str, &str> = HashMap::new();
-    for e in events {
-        let (Some(t), Some(m)) = (e.time, e.machine.as_deref()) else {
-            continue;
-        };
-        let name = case
-            .resolve(m)
-            .map_or_else(|| m.to_string(), |x| x.name.clone());
-        index
-            .entry((name, e.template.as_str()))
-            .or_default()
-            .push(t.as_millisecond());
-        kinds.insert(e.template.as_str(), e.kind.as_str());
-    }
-    for v in index.values_mut() {
-        v.sort_unstable();
-    }
-    let seen_in = |machine: &str, template: &str, t: i64| -> bool {
-        index
-            .get(&(machine.to_string(), template))
-            .is_some_and(|v| {
-                let i = v.partition_point(|x| *x < t);
-                i > 0 && v[i - 1] >= t - span
-            })
-    };
-    let near = |machine: &str, template: &str, t: Timestamp| -> bool {
-        let ms = t.as_millisecond();
-        seen_in(machine, template, ms)
-            || exposure
-                .host_at(machine, t)
-                .is_some_and(|h| seen_in(h, template, ms))
-    };
-    let timed: Vec<(&str, Timestamp)> = crashes
-        .iter()
-        .filter_map(|c| c.time.map(|t| (c.machine.as_str(), t)))
-        .collect();
-    if timed.is_empty() {
+    if timed.is_empty() || index.templates.is_empty() {
         return Vec::new();
     }
-    let mut candidates: BTreeSet<&str> = BTreeSet::new();
-    for (m, t) in &timed {
-        for (tmpl, _) in kinds.iter() {
-            if near(m, tmpl, *t) {
-                candidates.insert(tmpl);
+    let span = opts.precursor_minutes * 60_000;
+    // Templates before a time on a machine or the host it was on then.
+    let near = |m: usize, t: i64, out: &mut Vec<u32>| {
+        out.clear();
+        index.seen(m, t, span, out);
+        if let Some(ts) = Timestamp::from_millisecond(t).ok()
+            && let Some(h) = exposure
+                .host_at(&fleet.names[m], ts)
+                .and_then(|h| fleet.id(h))
+        {
+            index.seen(h, t, span, out);
+        }
+        out.sort_unstable();
+        out.dedup();
+    };
+    let mut buf = Vec::new();
+    let mut with: HashMap<u32, u64> = HashMap::new();
+    for (m, t) in timed {
+        near(*m, t.as_millisecond(), &mut buf);
+        for tid in &buf {
+            *with.entry(*tid).or_insert(0) += 1;
+        }
+    }
+    if with.is_empty() {
+        return Vec::new();
+    }
+    // Random windows: the same machines, times drawn over the window.
+    let mut rng = Rng::new(opts.seed ^ 0x9e37_79b9);
+    let mut background: HashMap<u32, u64> = HashMap::new();
+    for _ in 0..opts.draws {
+        let m = timed[rng.below(timed.len() as u64) as usize].0;
+        near(m, random_ms(&mut rng, window), &mut buf);
+        for tid in &buf {
+            if with.contains_key(tid) {
+                *background.entry(*tid).or_insert(0) += 1;
             }
         }
     }
-    let machines: Vec<&str> = timed.iter().map(|(m, _)| *m).collect();
-    let mut out = Vec::new();
-    for tmpl in candidates {
-        let k = timed.iter().filter(|(m, t)| near(m, tmpl, *t)).count() as u64;
-        let mut rng = Rng::new(opts.seed ^ 0x9e37_79b9);
-        let mut hits = 0u64;
-        for _ in 0..opts.draws {
-            let m = machines[rng.below(machines.len() as u64) as usize];
-            if near(m, tmpl, random_time(&mut rng, window)) {
-                hits += 1;
+    let n = timed.len() as u64;
+    let mut out: Vec<Precursor> = with
+        .into_iter()
+        .map(|(tid, k)| {
+            let bg = (background.get(&tid).copied().unwrap_or(0) as f64 + 1.0)
+                / (opts.draws as f64 + 1.0);
+            let (template, kind) = &index.templates[tid as usize];
+            Precursor {
+                kind: kind.to_string(),
+                template: template.clone(),
+                crashes_with: k,
+                crashes: n,
+                background: bg,
+                p: faultline_stats::binomial_tail_ge(k, n, bg),
+                window_minutes: opts.precursor_minutes,
+                draws: opts.draws,
             }
-        }
-        let background = (hits as f64 + 1.0) / (opts.draws as f64 + 1.0);
-        out.push(Precursor {
-            kind: kinds[tmpl].to_string(),
-            template: tmpl.to_string(),
-            crashes_with: k,
-            crashes: timed.len() as u64,
-            background,
-            p: faultline_stats::binomial_tail_ge(k, timed.len() as u64, background),
-            window_minutes: opts.precursor_minutes,
-            draws: opts.draws,
-        });
-    }
+        })
+        .collect();
     out.sort_by(|a, b| a.p.total_cmp(&b.p).then(a.template.cmp(&b.template)));
+    out.truncate(50);
     out
 }

@@ -173,7 +173,7 @@ fn figures_worked_out_by_hand() {
     assert!(
         all.experiments
             .iter()
-            .any(|e| e.change == "move vm1 to host esx04"),
+            .any(|e| e.change == "move vm1 to host esx01"),
         "{:?}",
         all.experiments
     );
