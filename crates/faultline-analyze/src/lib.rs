@@ -148,6 +148,12 @@ pub fn analyze(
             .filter_map(|m| shared.fleet.id(m))
             .collect();
         hypotheses::fill(&shared.fleet, &shared.exposure, a, &ids, opts);
+        if a.crashes > 0 && a.hypotheses.iter().all(|h| h.p >= opts.alpha) {
+            a.notes.push(format!(
+                "nothing stands out at p < {}: this data cannot support a conclusion",
+                opts.alpha
+            ));
+        }
     }
     Analysis {
         case: case.name.clone(),

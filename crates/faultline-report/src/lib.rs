@@ -72,10 +72,35 @@ fn heading(out: &mut String, style: Style, level: usize, title: &str) {
     }
 }
 
+/// Terminal width the text report is laid out for.
+const WIDTH: usize = 100;
+
 /// A list item; both styles use `- `, so Markdown renders it as a list.
-fn bullet(out: &mut String, _style: Style, indent: usize, text: &str) {
+/// Text is wrapped at [`WIDTH`] columns with a hanging indent (Markdown
+/// is left to its renderer).
+fn bullet(out: &mut String, style: Style, indent: usize, text: &str) {
     let pad = "  ".repeat(indent);
-    let _ = writeln!(out, "{pad}- {text}");
+    if style == Style::Markdown {
+        let _ = writeln!(out, "{pad}- {text}");
+        return;
+    }
+    let hang = format!("{pad}  ");
+    let mut line = format!("{pad}- ");
+    let mut fresh = true;
+    for word in text.split(' ') {
+        let len = line.chars().count();
+        if !fresh && len + 1 + word.chars().count() > WIDTH {
+            let _ = writeln!(out, "{line}");
+            line = format!("{hang}{word}");
+        } else {
+            if !fresh {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        fresh = false;
+    }
+    let _ = writeln!(out, "{line}");
 }
 
 fn render(a: &Analysis, style: Style) -> String {
