@@ -177,12 +177,14 @@ pub fn fill(
     let pop = fleet.kind_size[crate::fleet::kind_slot(kind)];
     // The best value of each attribute that passes the bar.
     let mut best: BTreeMap<&str, &Factor> = BTreeMap::new();
+    // Raw p here: confounding and experiments are exploratory, and a small
+    // case (a handful of crashes) never clears q. Evidence uses q.
     for f in a.factors.iter().filter(|f| f.p < opts.alpha) {
         best.entry(f.attribute.as_str()).or_insert(f);
     }
     let sig: Vec<(&Factor, AttrVal, Vec<usize>)> = {
         let mut v: Vec<&Factor> = best.values().copied().collect();
-        v.sort_by(|x, y| x.p.total_cmp(&y.p));
+        v.sort_by(|x, y| stronger(x, y));
         v.into_iter()
             .take(CONFOUNDING_FACTORS)
             .filter_map(|f| find(fleet, f).map(|av| (f, av, holders(fleet, av, kind))))
@@ -386,9 +388,11 @@ fn hypotheses(
             .factors
             .iter()
             .filter(|f| f.attribute == *attr)
-            .min_by(|x, y| x.p.total_cmp(&y.p));
+            .min_by(|x, y| stronger(x, y));
         if let Some(f) = best {
-            if f.p < opts.alpha {
+            // q, not p: with thousands of values (kernels, hosts,
+            // datastores) the best raw p of any attribute is small by chance.
+            if f.q < opts.alpha {
                 h.evidence.push(factor_sentence(f));
                 if f.p < h.p {
                     h.p = f.p;
@@ -436,7 +440,7 @@ fn hypotheses(
             hc.host,
             hc.expected_share * 100.0,
             num(hc.p),
-            if hc.exact { "exact" } else { "Monte Carlo" },
+            hc.method,
             num(hc.naive_p)
         );
         if hc.p < opts.alpha {
@@ -536,4 +540,11 @@ fn hypotheses(
         h.rank = i + 1;
     }
     v
+}
+
+/// Ranks factors: smaller p first; p-values that underflow to the same
+/// figure (often 0 at fleet scale) are told apart by the interval's lower
+/// bound, the odds ratio the data can still vouch for.
+fn stronger(x: &Factor, y: &Factor) -> std::cmp::Ordering {
+    x.p.total_cmp(&y.p).then(y.ci[0].total_cmp(&x.ci[0]))
 }

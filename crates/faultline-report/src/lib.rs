@@ -275,7 +275,7 @@ fn group(out: &mut String, style: Style, g: &GroupAnalysis) {
             h.expected_share * 100.0,
             h.crashes,
             p(h.p),
-            if h.exact { "exact" } else { "Monte Carlo" },
+            h.method,
             p(h.naive_p)
         );
         let counts: Vec<String> = h

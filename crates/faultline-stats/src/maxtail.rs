@@ -75,8 +75,51 @@ pub fn max_count_tail(n: u64, probs: &[f64], k: u64) -> MaxTail {
             Err(trivial) => trivial,
         }
     } else {
+        // When the union bound is small it is already the answer to within
+        // 0.5%, and it costs one pass over the cells instead of 20,000 draws.
+        let bound = max_count_tail_union_bound(n, probs, k);
+        if bound <= UNION_BOUND_ENOUGH {
+            return MaxTail {
+                p: bound,
+                exact: false,
+                draws: 0,
+            };
+        }
         max_count_tail_monte_carlo(n, probs, k, MAX_TAIL_DRAWS, MAX_TAIL_SEED)
     }
+}
+
+/// Union bound below which [`max_count_tail`] answers with the bound itself
+/// (for `n > MAX_TAIL_EXACT_N`).
+pub const UNION_BOUND_ENOUGH: f64 = 0.01;
+
+/// The union (Bonferroni) bound on [`max_count_tail`]: the sum over cells of
+/// `P(Binomial(n, p_i) >= k)`.
+///
+/// It is never below the true value, and because multinomial cell counts are
+/// negatively associated (P(both cells reach k) <= the product of the two),
+/// the true value is at least `bound - bound^2 / 2`. So a bound of 0.01 is
+/// within 0.5% of the truth. Weights are normalised as in
+/// [`max_count_tail`]; no positive weight or `k == 0` gives 1, `k > n` 0.
+pub fn max_count_tail_union_bound(n: u64, probs: &[f64], k: u64) -> f64 {
+    let total: f64 = probs
+        .iter()
+        .copied()
+        .filter(|w| *w > 0.0 && w.is_finite())
+        .sum();
+    if total <= 0.0 || k == 0 {
+        return 1.0;
+    }
+    if k > n {
+        return 0.0;
+    }
+    let sum: f64 = probs
+        .iter()
+        .copied()
+        .filter(|w| *w > 0.0 && w.is_finite())
+        .map(|w| crate::tails::binomial_tail_ge(k, n, (w / total).min(1.0)))
+        .sum();
+    sum.min(1.0)
 }
 
 /// Monte Carlo version of [`max_count_tail`] for any `n`: `draws`

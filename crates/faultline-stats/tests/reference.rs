@@ -833,3 +833,46 @@ fn event_proximity_example() {
     assert_eq!(mc.p, 1.0 / 10_001.0);
     assert_eq!(mc.draws, 10_000);
 }
+
+#[test]
+fn max_count_tail_union_bound_brackets_the_exact_value() {
+    // Mathematical bounds, not a fitted reference: the union bound U is at
+    // least the exact value, and negative association of multinomial counts
+    // puts the exact value at least U - U^2/2.
+    let probs: Vec<f64> = (0..200).map(|i| 1.0 + (i % 7) as f64).collect();
+    for k in [60, 70, 80] {
+        let exact = max_count_tail(4000, &probs, k);
+        assert!(exact.exact);
+        let u = max_count_tail_union_bound(4000, &probs, k);
+        assert!(u >= exact.p * (1.0 - 1e-9), "k={k}: {u} < {}", exact.p);
+        assert!(
+            exact.p >= u - u * u / 2.0 - 1e-15,
+            "k={k}: {} vs {u}",
+            exact.p
+        );
+    }
+    // Two cells and k above n/2: the events are disjoint, so the bound is
+    // exact: P(X >= 60) + P(X <= 40) for X ~ Bin(100, 0.5), which is
+    // 2 * 0.028443966820490 (scipy.stats.binom.sf(59, 100, 0.5)).
+    let u = max_count_tail_union_bound(100, &[1.0, 1.0], 60);
+    assert_rel(u, 2.0 * 0.028_443_966_820_490, 1e-9);
+    // Edge cases.
+    assert_eq!(max_count_tail_union_bound(10, &[1.0], 0), 1.0);
+    assert_eq!(max_count_tail_union_bound(10, &[1.0, 2.0], 11), 0.0);
+    assert_eq!(max_count_tail_union_bound(10, &[0.0, f64::NAN], 3), 1.0);
+}
+
+#[test]
+fn max_count_tail_above_the_exact_limit_uses_a_small_union_bound() {
+    // 6000 crashes over 1000 equal hosts, the busiest carrying 40 (mean 6):
+    // far in the tail, so the answer is the bound, with no draws.
+    let probs = vec![1.0; 1000];
+    let t = max_count_tail(6000, &probs, 40);
+    assert_eq!(t.draws, 0);
+    assert!(!t.exact);
+    assert_rel(t.p, 1000.0 * binomial_tail_ge(40, 6000, 0.001), 1e-12);
+    assert!(t.p < 1e-10);
+    // Not in the tail: falls back to Monte Carlo.
+    let t = max_count_tail(6000, &probs, 12);
+    assert!(t.draws > 0);
+}
