@@ -125,7 +125,7 @@ fn markdown_and_text_outputs() {
             "## Hypotheses, best supported first",
         ))
         .stdout(predicate::str::contains("| vcpus=2 | 5/5 |"));
-    faultline()
+    let text = faultline()
         .args(["analyze", "--db"])
         .arg(dir.path().join("s.db"))
         .arg(example_case())
@@ -133,7 +133,15 @@ fn markdown_and_text_outputs() {
         .success()
         .stdout(predicate::str::contains(
             "Experiments that would tell them apart",
-        ));
+        ))
+        .get_output()
+        .stdout
+        .clone();
+    // The text report is laid out for a terminal of 100 columns.
+    let text = String::from_utf8(text).unwrap();
+    for line in text.lines() {
+        assert!(line.chars().count() <= 100, "too wide: {line}");
+    }
 }
 
 #[test]

@@ -84,8 +84,22 @@ fn bullet(out: &mut String, style: Style, indent: usize, text: &str) {
         let _ = writeln!(out, "{pad}- {text}");
         return;
     }
-    let hang = format!("{pad}  ");
-    let mut line = format!("{pad}- ");
+    wrap(out, &format!("{pad}- "), &format!("{pad}  "), text);
+}
+
+/// A paragraph of text, wrapped at [`WIDTH`] in the text style.
+fn para(out: &mut String, style: Style, text: &str) {
+    if style == Style::Markdown {
+        let _ = writeln!(out, "{text}");
+        return;
+    }
+    wrap(out, "", "  ", text);
+}
+
+/// Writes `text` wrapped at [`WIDTH`] columns: the first line starts with
+/// `first`, the following ones with `hang`.
+fn wrap(out: &mut String, first: &str, hang: &str, text: &str) {
+    let mut line = first.to_string();
     let mut fresh = true;
     for word in text.split(' ') {
         let len = line.chars().count();
@@ -115,21 +129,27 @@ fn render(a: &Analysis, style: Style) -> String {
             let _ = writeln!(out, "# Case {}", a.case);
         }
     }
-    let _ = writeln!(
-        out,
-        "{} crash(es) in {} group(s) on {} machine(s); window {} .. {}; times in {}",
-        a.crashes.len(),
-        a.groups.len(),
-        machines.len(),
-        a.window_start.as_deref().unwrap_or("?"),
-        a.window_end.as_deref().unwrap_or("?"),
-        a.time_zone
+    para(
+        &mut out,
+        style,
+        &format!(
+            "{} crash(es) in {} group(s) on {} machine(s); window {} .. {}; times in {}",
+            a.crashes.len(),
+            a.groups.len(),
+            machines.len(),
+            a.window_start.as_deref().unwrap_or("?"),
+            a.window_end.as_deref().unwrap_or("?"),
+            a.time_zone
+        ),
     );
     if !a.unknown_machines.is_empty() {
-        let _ = writeln!(
-            out,
-            "Machines in the logs but not in the inventory: {}",
-            a.unknown_machines.join(", ")
+        para(
+            &mut out,
+            style,
+            &format!(
+                "Machines in the logs but not in the inventory: {}",
+                a.unknown_machines.join(", ")
+            ),
         );
     }
     heading(&mut out, style, 1, "Crashes");
@@ -266,17 +286,20 @@ fn group(out: &mut String, style: Style, g: &GroupAnalysis) {
     }
     if let Some(h) = &g.host_concentration {
         heading(out, style, 2, "Host concentration (exposure-weighted)");
-        let _ = writeln!(
+        para(
             out,
-            "{} carried {} of {} crashes with {:.0}% of guest-hours; P(some host carries {} or more) = {} ({}); naive figure for a host chosen beforehand, uniform placement: {}",
-            h.host,
-            h.crashes,
-            h.of,
-            h.expected_share * 100.0,
-            h.crashes,
-            p(h.p),
-            h.method,
-            p(h.naive_p)
+            style,
+            &format!(
+                "{} carried {} of {} crashes with {:.0}% of guest-hours; P(some host carries {} or more) = {} ({}); naive figure for a host chosen beforehand, uniform placement: {}",
+                h.host,
+                h.crashes,
+                h.of,
+                h.expected_share * 100.0,
+                h.crashes,
+                p(h.p),
+                h.method,
+                p(h.naive_p)
+            ),
         );
         let counts: Vec<String> = h
             .counts
