@@ -465,11 +465,23 @@ fn hypotheses(
             hc.method,
             num(hc.naive_p)
         );
-        if hc.p < opts.alpha {
+        // Judged on machines: forty crashes of one guest are one machine.
+        let s = if hc.machines_of == hc.of {
+            s
+        } else {
+            format!(
+                "{s}; counting each crashed machine once, {} of {} were on {} at their first crash (some host that full: p={})",
+                hc.machines,
+                hc.machines_of,
+                hc.machines_host,
+                num(hc.p_machines)
+            )
+        };
+        if hc.p_machines < opts.alpha {
             h.evidence.push(s);
-            if hc.p < h.p {
-                h.p = hc.p;
-                h.statement = format!("host hardware (host={})", hc.host);
+            if hc.p_machines < h.p {
+                h.p = hc.p_machines;
+                h.statement = format!("host hardware (host={})", hc.machines_host);
             }
         } else {
             h.against.push(s);

@@ -34,6 +34,15 @@ pub struct HostConcentration {
     /// The naive figure: that many on one pre-chosen host, hosts equally
     /// likely (what a person computes first).
     pub naive_p: f64,
+    /// The same question asked of crashed machines, each counted once on
+    /// its host at its first crash: the host with the most of them, how
+    /// many, out of how many, and the probability that some host gets that
+    /// many. Repeated crashes of one guest are not independent, so this is
+    /// the figure the hypotheses use.
+    pub machines_host: String,
+    pub machines: u64,
+    pub machines_of: u64,
+    pub p_machines: f64,
     pub counts: BTreeMap<String, u64>,
     pub shares: BTreeMap<String, f64>,
 }
@@ -102,12 +111,34 @@ pub fn host_concentration(
     let mut counts: BTreeMap<String, u64> =
         exposure.host_hours.keys().map(|h| (h.clone(), 0)).collect();
     let mut of = 0;
+    // Each crashed machine once, on its host at its first crash: a guest
+    // that crashes forty times is one piece of evidence about its host.
+    let mut first: BTreeMap<&str, (Timestamp, String)> = BTreeMap::new();
     for c in crashes {
-        if let Some(h) = c.time.and_then(|t| exposure.host_at(&c.machine, t)) {
+        if let Some((t, h)) = c
+            .time
+            .and_then(|t| exposure.host_at(&c.machine, t).map(|h| (t, h)))
+        {
             *counts.entry(h.to_string()).or_insert(0) += 1;
             of += 1;
+            let e = first
+                .entry(c.machine.as_str())
+                .or_insert_with(|| (t, h.to_string()));
+            if t < e.0 {
+                *e = (t, h.to_string());
+            }
         }
     }
+    let mut by_machine: BTreeMap<&str, u64> = BTreeMap::new();
+    for (_, h) in first.values() {
+        *by_machine.entry(h.as_str()).or_insert(0) += 1;
+    }
+    let machines_of = first.len() as u64;
+    let (machines_host, machines) = by_machine
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(h, n)| (h.to_string(), *n))
+        .unwrap_or_default();
     if of == 0 {
         return None;
     }
@@ -121,6 +152,7 @@ pub fn host_concentration(
         .collect();
     let probs: Vec<f64> = shares.values().copied().collect();
     let tail = faultline_stats::max_count_tail(of, &probs, top);
+    let p_machines = faultline_stats::max_count_tail(machines_of, &probs, machines).p;
     let hosts = shares.len() as u64;
     Some(HostConcentration {
         host: host.clone(),
@@ -137,6 +169,10 @@ pub fn host_concentration(
             "Monte Carlo"
         },
         naive_p: faultline_stats::binomial_tail_ge(top, of, 1.0 / hosts.max(1) as f64),
+        machines_host,
+        machines,
+        machines_of,
+        p_machines,
         counts,
         shares,
     })

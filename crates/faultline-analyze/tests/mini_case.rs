@@ -139,6 +139,10 @@ fn figures_worked_out_by_hand() {
     assert!((hc.expected_share - 0.4).abs() < 1e-9);
     assert!((hc.p - 0.088).abs() < 1e-9, "{}", hc.p);
     assert!((hc.naive_p - 1.0 / 64.0).abs() < 1e-12);
+    // Three crashes on three machines: counting machines changes nothing.
+    assert_eq!((hc.machines, hc.machines_of), (3, 3));
+    assert_eq!(hc.machines_host, hc.host);
+    assert!((hc.p_machines - 0.088).abs() < 1e-9, "{}", hc.p_machines);
 
     // All three in the 22:00 hour: some hour gets 3 of 3 with
     // probability 24 * (1/24)^3 = 1/576; some weekday: 7 * (1/7)^3 = 1/49.
