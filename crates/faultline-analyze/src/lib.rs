@@ -19,6 +19,7 @@ mod timing;
 
 use faultline_case::Case;
 use faultline_scan::{FoundEvent, FoundReport};
+use rayon::prelude::*;
 use serde::Serialize;
 
 pub use crashes::{Crash, merge_crashes};
@@ -134,14 +135,21 @@ pub fn analyze(
         for c in &merged.crashes {
             by_title.entry(c.title.as_str()).or_default().push(c);
         }
-        for g in groups.iter().take(opts.max_groups) {
-            let members = by_title.remove(g.title.as_str()).unwrap_or_default();
-            analyses.push(analyze_group(&shared, Some(g), &members, opts));
-        }
+        let work: Vec<(&Group, Vec<&Crash>)> = groups
+            .iter()
+            .take(opts.max_groups)
+            .map(|g| (g, by_title.remove(g.title.as_str()).unwrap_or_default()))
+            .collect();
+        // Groups are independent and every one seeds its own draws, so the
+        // result does not depend on the number of threads.
+        analyses.par_extend(
+            work.par_iter()
+                .map(|(g, members)| analyze_group(&shared, Some(g), members, opts)),
+        );
     }
     // One family of tests: q-values across every factor of every analysis.
     factors::adjust_q(&mut analyses);
-    for a in &mut analyses {
+    analyses.par_iter_mut().for_each(|a| {
         let ids: Vec<usize> = a
             .crashed_machines
             .iter()
@@ -154,7 +162,7 @@ pub fn analyze(
                 opts.alpha
             ));
         }
-    }
+    });
     Analysis {
         case: case.name.clone(),
         time_zone: case.time_zone_name.clone(),
@@ -217,7 +225,7 @@ fn analyze_group(
         crashes: crashes.len(),
         factors: factors::enrichment(fleet, &crashed_ids),
         rates: factors::rates(fleet, &shared.exposure, crashes, &ids),
-        host_concentration: timing::host_concentration(shared.case, &shared.exposure, crashes),
+        host_concentration: timing::host_concentration(&shared.exposure, crashes, opts),
         time_of_day: timing::time_of_day(shared.case, crashes),
         day_of_week: timing::day_of_week(shared.case, crashes),
         event_proximity: timing::event_proximity(&shared.schedule, &shared.exposure, &timed, opts),

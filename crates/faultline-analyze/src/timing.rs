@@ -29,7 +29,7 @@ pub struct HostConcentration {
     /// Whether `p` is exact.
     pub exact: bool,
     /// How `p` was obtained: "exact", "union bound" (within 0.5%, above
-    /// 5000 crashes when small) or "Monte Carlo" (seeded, 20,000 draws).
+    /// 5000 crashes when small) or "Monte Carlo" (seeded, `draws` of the options).
     pub method: &'static str,
     /// The naive figure: that many on one pre-chosen host, hosts equally
     /// likely (what a person computes first).
@@ -98,12 +98,30 @@ pub struct Precursor {
     pub draws: u64,
 }
 
+/// P(some host carries `k` or more of `n`): exact up to 5000, then the
+/// union bound when it is at most 0.01 (within 0.5%), else `opts.draws`
+/// seeded draws: enough to tell p = 0.01 from 0.05, which is all a p that
+/// large is used for.
+fn host_tail(n: u64, probs: &[f64], k: u64, opts: &AnalyzeOptions) -> faultline_stats::MaxTail {
+    if n <= faultline_stats::MAX_TAIL_EXACT_N {
+        return faultline_stats::max_count_tail(n, probs, k);
+    }
+    let bound = faultline_stats::max_count_tail_union_bound(n, probs, k);
+    if bound <= faultline_stats::UNION_BOUND_ENOUGH {
+        return faultline_stats::MaxTail {
+            p: bound,
+            exact: false,
+            draws: 0,
+        };
+    }
+    faultline_stats::max_count_tail_monte_carlo(n, probs, k, opts.draws, opts.seed)
+}
+
 pub fn host_concentration(
-    case: &Case,
     exposure: &Exposure,
     crashes: &[&Crash],
+    opts: &AnalyzeOptions,
 ) -> Option<HostConcentration> {
-    let _ = case;
     let total: f64 = exposure.host_hours.values().sum();
     if total <= 0.0 {
         return None;
@@ -151,8 +169,8 @@ pub fn host_concentration(
         .map(|(h, x)| (h.clone(), x / total))
         .collect();
     let probs: Vec<f64> = shares.values().copied().collect();
-    let tail = faultline_stats::max_count_tail(of, &probs, top);
-    let p_machines = faultline_stats::max_count_tail(machines_of, &probs, machines).p;
+    let tail = host_tail(of, &probs, top, opts);
+    let p_machines = host_tail(machines_of, &probs, machines, opts).p;
     let hosts = shares.len() as u64;
     Some(HostConcentration {
         host: host.clone(),

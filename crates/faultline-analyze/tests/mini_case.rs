@@ -241,3 +241,16 @@ fn machines_missing_from_the_inventory_are_listed() {
     let a = run(dir.path());
     assert_eq!(a.unknown_machines, ["stray01"]);
 }
+
+#[test]
+fn the_result_does_not_depend_on_the_number_of_threads() {
+    // Groups are analysed in parallel; each seeds its own draws.
+    let dir = mini_case();
+    let many = serde_json::to_string(&run(dir.path())).unwrap();
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
+        .install(|| serde_json::to_string(&run(dir.path())).unwrap());
+    assert_eq!(many, one);
+}
