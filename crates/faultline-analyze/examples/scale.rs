@@ -1434,6 +1434,25 @@ struct Template {
     messages: Vec<String>,
 }
 
+/// Keeps a generated event family when its template is new.
+fn add_template(
+    seen: &mut std::collections::HashSet<String>,
+    templates: &mut Vec<Template>,
+    (rule, kind, on): (&'static str, EventKind, On),
+    messages: Vec<String>,
+) {
+    let template = faultline_detect::events::template(&messages[0]);
+    if seen.insert(template.clone()) {
+        templates.push(Template {
+            rule,
+            kind,
+            on,
+            template,
+            messages,
+        });
+    }
+}
+
 struct Rules {
     templates: Vec<Template>,
     /// Template index of `[Hardware Error]: Machine check events logged`.
@@ -1472,16 +1491,7 @@ fn rules() -> Rules {
                     out
                 })
                 .collect();
-            let template = faultline_detect::events::template(&messages[0]);
-            if seen.insert(template.clone()) {
-                templates.push(Template {
-                    rule,
-                    kind,
-                    on,
-                    template,
-                    messages,
-                });
-            }
+            add_template(&mut seen, &mut templates, (rule, kind, on), messages);
         }
         v += 1;
         if !added {
@@ -1506,16 +1516,7 @@ fn rules() -> Rules {
                     .replace('%', &rng.range(1, 999_999).to_string())
             })
             .collect();
-        let template = faultline_detect::events::template(&messages[0]);
-        if seen.insert(template.clone()) {
-            templates.push(Template {
-                rule,
-                kind,
-                on,
-                template,
-                messages,
-            });
-        }
+        add_template(&mut seen, &mut templates, (rule, kind, on), messages);
         k += 1;
     }
     for i in (1..templates.len()).rev() {
