@@ -107,79 +107,64 @@ pub(crate) fn binom_le(k: u64, n: u64, p: f64, q: f64) -> f64 {
     }
 }
 
+/// Sums a series whose terms only shrink: `first`, then what `next` makes of
+/// the previous term, until `next` says the support ends or a term no longer
+/// moves the sum (below [`NEGLIGIBLE`] of it). Capped at 1.
+fn sum_shrinking(first: f64, mut next: impl FnMut(f64) -> Option<f64>) -> f64 {
+    let mut sum = first;
+    let mut term = first;
+    while let Some(t) = next(term) {
+        if t <= sum * NEGLIGIBLE {
+            break;
+        }
+        sum += t;
+        term = t;
+    }
+    sum.min(1.0)
+}
+
 /// `sum_{j = k..=n} P(X = j)`; meant for `k` at or above the mode, where the
 /// terms only shrink.
 fn binom_sum_up(k: u64, n: u64, p: f64, q: f64) -> f64 {
     let odds = p / q;
-    let mut term = binom_pmf(k, n, p, q);
-    let mut sum = 0.0;
     let mut j = k;
-    loop {
-        sum += term;
-        if j >= n {
-            break;
-        }
-        term *= (n - j) as f64 / (j + 1) as f64 * odds;
-        j += 1;
-        if term <= sum * NEGLIGIBLE {
-            break;
-        }
-    }
-    sum.min(1.0)
+    sum_shrinking(binom_pmf(k, n, p, q), |t| {
+        (j < n).then(|| {
+            let next = t * ((n - j) as f64 / (j + 1) as f64 * odds);
+            j += 1;
+            next
+        })
+    })
 }
 
 /// `sum_{j = 0..=k} P(X = j)`; meant for `k` at or below the mode.
 fn binom_sum_down(k: u64, n: u64, p: f64, q: f64) -> f64 {
     let inv_odds = q / p;
-    let mut term = binom_pmf(k, n, p, q);
-    let mut sum = 0.0;
     let mut j = k;
-    loop {
-        sum += term;
-        if j == 0 {
-            break;
-        }
-        term *= j as f64 / (n - j + 1) as f64 * inv_odds;
-        j -= 1;
-        if term <= sum * NEGLIGIBLE {
-            break;
-        }
-    }
-    sum.min(1.0)
+    sum_shrinking(binom_pmf(k, n, p, q), |t| {
+        (j > 0).then(|| {
+            let next = t * (j as f64 / (n - j + 1) as f64 * inv_odds);
+            j -= 1;
+            next
+        })
+    })
 }
 
 fn pois_sum_up(k: u64, mu: f64) -> f64 {
-    let mut term = pois_pmf(k, mu);
-    let mut sum = 0.0;
     let mut j = k;
-    loop {
-        sum += term;
-        j = match j.checked_add(1) {
-            Some(next) => next,
-            None => break,
-        };
-        term *= mu / j as f64;
-        if term <= sum * NEGLIGIBLE {
-            break;
-        }
-    }
-    sum.min(1.0)
+    sum_shrinking(pois_pmf(k, mu), |t| {
+        j = j.checked_add(1)?;
+        Some(t * (mu / j as f64))
+    })
 }
 
 fn pois_sum_down(k: u64, mu: f64) -> f64 {
-    let mut term = pois_pmf(k, mu);
-    let mut sum = 0.0;
     let mut j = k;
-    loop {
-        sum += term;
-        if j == 0 {
-            break;
-        }
-        term *= j as f64 / mu;
-        j -= 1;
-        if term <= sum * NEGLIGIBLE {
-            break;
-        }
-    }
-    sum.min(1.0)
+    sum_shrinking(pois_pmf(k, mu), |t| {
+        (j > 0).then(|| {
+            let next = t * (j as f64 / mu);
+            j -= 1;
+            next
+        })
+    })
 }
