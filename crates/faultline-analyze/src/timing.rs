@@ -98,25 +98,6 @@ pub struct Precursor {
     pub draws: u64,
 }
 
-/// P(some host carries `k` or more of `n`): exact up to 5000, then the
-/// union bound when it is at most 0.01 (within 0.5%), else `opts.draws`
-/// seeded draws: enough to tell p = 0.01 from 0.05, which is all a p that
-/// large is used for.
-fn host_tail(n: u64, probs: &[f64], k: u64, opts: &AnalyzeOptions) -> faultline_stats::MaxTail {
-    if n <= faultline_stats::MAX_TAIL_EXACT_N {
-        return faultline_stats::max_count_tail(n, probs, k);
-    }
-    let bound = faultline_stats::max_count_tail_union_bound(n, probs, k);
-    if bound <= faultline_stats::UNION_BOUND_ENOUGH {
-        return faultline_stats::MaxTail {
-            p: bound,
-            exact: false,
-            draws: 0,
-        };
-    }
-    faultline_stats::max_count_tail_monte_carlo(n, probs, k, opts.draws, opts.seed)
-}
-
 pub fn host_concentration(
     exposure: &Exposure,
     crashes: &[&Crash],
@@ -169,8 +150,17 @@ pub fn host_concentration(
         .map(|(h, x)| (h.clone(), x / total))
         .collect();
     let probs: Vec<f64> = shares.values().copied().collect();
-    let tail = host_tail(of, &probs, top, opts);
-    let p_machines = host_tail(machines_of, &probs, machines, opts).p;
+    // Above 5000 crashes and past the union bound, `--draws` draws are
+    // enough: a p that large is only compared with 0.05.
+    let tail = faultline_stats::max_count_tail_with_draws(of, &probs, top, opts.draws, opts.seed);
+    let p_machines = faultline_stats::max_count_tail_with_draws(
+        machines_of,
+        &probs,
+        machines,
+        opts.draws,
+        opts.seed,
+    )
+    .p;
     let hosts = shares.len() as u64;
     Some(HostConcentration {
         host: host.clone(),
@@ -179,13 +169,7 @@ pub fn host_concentration(
         expected_share: shares.get(host).copied().unwrap_or(0.0),
         p: tail.p,
         exact: tail.exact,
-        method: if tail.exact {
-            "exact"
-        } else if tail.draws == 0 {
-            "union bound"
-        } else {
-            "Monte Carlo"
-        },
+        method: tail.method(),
         naive_p: faultline_stats::binomial_tail_ge(top, of, 1.0 / hosts.max(1) as f64),
         machines_host,
         machines,
@@ -368,24 +352,18 @@ pub fn event_proximity(
     let window_minutes = (window.1.as_millisecond() - window.0.as_millisecond()) as f64 / 60_000.0;
     let mut out = Vec::new();
     for (k, kind) in schedule.kinds.iter().enumerate() {
-        let minutes_after: Vec<f64> = timed
+        let since: Vec<Option<f64>> = timed
             .iter()
-            .filter_map(|(m, t)| schedule.minutes_since_last(k, *m, t.as_millisecond()))
+            .map(|(m, t)| schedule.minutes_since_last(k, *m, t.as_millisecond()))
             .collect();
+        let minutes_after: Vec<f64> = since.iter().flatten().copied().collect();
         if minutes_after.is_empty() {
             continue;
         }
         // A crash with no earlier event counts as "the whole window after",
         // exactly as a random time with no earlier event does below: both
         // sides must measure the same thing or rare kinds look significant.
-        let mut observed: Vec<f64> = timed
-            .iter()
-            .map(|(m, t)| {
-                schedule
-                    .minutes_since_last(k, *m, t.as_millisecond())
-                    .unwrap_or(window_minutes)
-            })
-            .collect();
+        let mut observed: Vec<f64> = since.iter().map(|x| x.unwrap_or(window_minutes)).collect();
         let obs_median = median(&mut observed);
         let n = timed.len();
         let mut pooled = Vec::new();

@@ -54,7 +54,8 @@ pub use circular::{Rayleigh, hours_to_angles, rayleigh};
 pub use fisher::{OddsRatio, fisher_greater, fisher_less, fisher_two_sided, odds_ratio};
 pub use maxtail::{
     MAX_TAIL_DRAWS, MAX_TAIL_EXACT_N, MAX_TAIL_SEED, MaxTail, UNION_BOUND_ENOUGH, max_count_tail,
-    max_count_tail_monte_carlo, max_count_tail_union_bound, naive_same_host,
+    max_count_tail_monte_carlo, max_count_tail_union_bound, max_count_tail_with_draws,
+    naive_same_host,
 };
 pub use multiple::benjamini_hochberg;
 pub use rate::{RateRatio, poisson_rate_ratio};

@@ -47,6 +47,18 @@ pub struct MaxTail {
 }
 
 impl MaxTail {
+    /// How `p` was obtained, in words: "exact", "union bound" or
+    /// "Monte Carlo".
+    pub fn method(&self) -> &'static str {
+        if self.exact {
+            "exact"
+        } else if self.draws == 0 {
+            "union bound"
+        } else {
+            "Monte Carlo"
+        }
+    }
+
     fn exact(p: f64) -> Self {
         MaxTail {
             p: p.clamp(0.0, 1.0),
@@ -69,6 +81,13 @@ impl MaxTail {
 /// positive cell gives 1 (for `k <= n`); no positive weight at all gives 1,
 /// the uninformative answer, since there is no null to compare with.
 pub fn max_count_tail(n: u64, probs: &[f64], k: u64) -> MaxTail {
+    max_count_tail_with_draws(n, probs, k, MAX_TAIL_DRAWS, MAX_TAIL_SEED)
+}
+
+/// [`max_count_tail`] with the Monte Carlo fallback's draws and seed
+/// chosen by the caller (an analysis that only needs to tell 0.01 from
+/// 0.05 can afford far fewer than [`MAX_TAIL_DRAWS`]).
+pub fn max_count_tail_with_draws(n: u64, probs: &[f64], k: u64, draws: u64, seed: u64) -> MaxTail {
     if n <= MAX_TAIL_EXACT_N {
         match Cells::prepare(n, probs, k) {
             Ok(cells) => MaxTail::exact(cells.exact(n, k)),
@@ -85,7 +104,7 @@ pub fn max_count_tail(n: u64, probs: &[f64], k: u64) -> MaxTail {
                 draws: 0,
             };
         }
-        max_count_tail_monte_carlo(n, probs, k, MAX_TAIL_DRAWS, MAX_TAIL_SEED)
+        max_count_tail_monte_carlo(n, probs, k, draws, seed)
     }
 }
 
