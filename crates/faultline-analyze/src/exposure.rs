@@ -136,3 +136,55 @@ impl Exposure {
             .map(|(h, _, _)| h.as_str())
     }
 }
+
+/// Crashes and observed hours per machine, for comparing sets of machines
+/// outside the main analysis (the audit's "do the flagged machines crash
+/// more?"). A host stands for what ran on it: its figures are its own
+/// crashes and window hours plus the crashes of guests while they were on it
+/// and the guest-hours spent there, so that a host setting is judged by the
+/// crashes it could have caused.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct MachineExposure {
+    /// Hours in the window.
+    pub window_hours: f64,
+    pub hours: BTreeMap<String, f64>,
+    pub crashes: BTreeMap<String, u64>,
+}
+
+/// See [`MachineExposure`]. Crashes with no time count against the guest's
+/// inventory host.
+pub fn machine_exposure(
+    case: &Case,
+    reports: &[faultline_scan::FoundReport],
+    events: &[FoundEvent],
+) -> MachineExposure {
+    let merged = crate::merge_crashes(case, reports);
+    let win = window(case, &merged.crashes, events);
+    let exposure = Exposure::compute(case, win);
+    let mut out = MachineExposure {
+        window_hours: exposure.hours,
+        ..MachineExposure::default()
+    };
+    for m in &case.machines {
+        out.hours.insert(m.name.clone(), exposure.hours);
+        out.crashes.insert(m.name.clone(), 0);
+    }
+    for (host, h) in &exposure.host_hours {
+        *out.hours.entry(host.clone()).or_insert(exposure.hours) += h;
+        out.crashes.entry(host.clone()).or_insert(0);
+    }
+    for c in &merged.crashes {
+        *out.crashes.entry(c.machine.clone()).or_insert(0) += 1;
+        out.hours.entry(c.machine.clone()).or_insert(exposure.hours);
+        let host = match c.time {
+            Some(t) => exposure.host_at(&c.machine, t),
+            None => None,
+        }
+        .or_else(|| case.resolve(&c.machine).and_then(|m| m.host.as_deref()));
+        if let Some(h) = host {
+            *out.crashes.entry(h.to_string()).or_insert(0) += 1;
+            out.hours.entry(h.to_string()).or_insert(exposure.hours);
+        }
+    }
+    out
+}

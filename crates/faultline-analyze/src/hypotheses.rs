@@ -552,6 +552,12 @@ fn hypotheses(
             num(pc.p),
             pc.template
         ));
+        for k in &pc.known_issues {
+            h.evidence.push(format!(
+                "those events are known issue {} [{}]: {} (`faultline kb show {}`)",
+                k.id, k.severity, k.title, k.id
+            ));
+        }
         if h.statement.is_empty() || h.p > pc.p {
             h.statement = format!("{cat} ({} before crashes)", pc.kind);
         }

@@ -15,6 +15,7 @@ mod exposure;
 mod factors;
 mod fleet;
 mod hypotheses;
+mod known;
 mod timing;
 
 use faultline_case::Case;
@@ -23,8 +24,10 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 pub use crashes::{Crash, merge_crashes};
+pub use exposure::{MachineExposure, machine_exposure};
 pub use factors::{Factor, Rate};
 pub use hypotheses::{Confounding, Experiment, Hypothesis};
+pub use known::KnownIssueRef;
 pub use timing::{EventProximity, HostConcentration, Precursor, TimeOfDay};
 
 /// How to run the analyses.
@@ -40,6 +43,9 @@ pub struct AnalyzeOptions {
     /// Crash groups analysed one by one (the largest); the others are
     /// listed and counted in the all-crashes analysis.
     pub max_groups: usize,
+    /// Known issues to name next to crash groups and precursor events
+    /// (none: no knowledge base).
+    pub kb: Option<std::sync::Arc<faultline_kb::KnowledgeBase>>,
 }
 
 impl Default for AnalyzeOptions {
@@ -50,6 +56,7 @@ impl Default for AnalyzeOptions {
             seed: 20091120,
             alpha: 0.05,
             max_groups: 20,
+            kb: None,
         }
     }
 }
@@ -77,6 +84,8 @@ pub struct GroupAnalysis {
     pub day_of_week: Option<TimeOfDay>,
     pub event_proximity: Vec<EventProximity>,
     pub precursors: Vec<Precursor>,
+    /// Known issues from the knowledge base that these crashes match.
+    pub known_issues: Vec<KnownIssueRef>,
     pub confounded: Vec<Confounding>,
     pub hypotheses: Vec<Hypothesis>,
     pub experiments: Vec<Experiment>,
@@ -146,6 +155,19 @@ pub fn analyze(
             work.par_iter()
                 .map(|(g, members)| analyze_group(&shared, Some(g), members, opts)),
         );
+    }
+    if let Some(kb) = &opts.kb {
+        let index = known::KnownIndex::new(kb, reports, events, &merged.crashes);
+        for a in &mut analyses {
+            let members: Vec<&Crash> = match &a.title {
+                Some(t) => merged.crashes.iter().filter(|c| &c.title == t).collect(),
+                None => merged.crashes.iter().collect(),
+            };
+            a.known_issues = index.for_crashes(&members);
+            for p in &mut a.precursors {
+                p.known_issues = index.for_template(&p.template);
+            }
+        }
     }
     // One family of tests: q-values across every factor of every analysis.
     factors::adjust_q(&mut analyses);
@@ -231,6 +253,7 @@ fn analyze_group(
         event_proximity: timing::event_proximity(&shared.schedule, &shared.exposure, &timed, opts),
         precursors: timing::precursors(&shared.events, fleet, &shared.exposure, &timed, opts),
         crashed_machines: crashed,
+        known_issues: Vec::new(),
         confounded: Vec::new(),
         hypotheses: Vec::new(),
         experiments: Vec::new(),

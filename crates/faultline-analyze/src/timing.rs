@@ -96,6 +96,8 @@ pub struct Precursor {
     pub p: f64,
     pub window_minutes: i64,
     pub draws: u64,
+    /// Known issues the template's events match.
+    pub known_issues: Vec<crate::KnownIssueRef>,
 }
 
 pub fn host_concentration(
@@ -517,6 +519,7 @@ pub fn precursors(
                 p: faultline_stats::binomial_tail_ge(k, n, bg),
                 window_minutes: opts.precursor_minutes,
                 draws: opts.draws,
+                known_issues: Vec::new(),
             }
         })
         .collect();

@@ -78,8 +78,8 @@ pub enum CaseError {
         column: u64,
         name: String,
     },
-    /// The case has nothing to analyse: no `logs/` folder and no
-    /// `crashes.csv`.
-    #[error("{}: the case has neither a logs/ folder nor a crashes.csv file; one of them is needed", path.display())]
+    /// The case has nothing to analyse or audit: no `logs/` or `configs/`
+    /// folder and no `crashes.csv`.
+    #[error("{}: the case has no logs/ folder, no configs/ folder and no crashes.csv file; one of them is needed", path.display())]
     NoCrashSource { path: PathBuf },
 }

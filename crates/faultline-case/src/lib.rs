@@ -86,6 +86,7 @@ pub(crate) const FILE_EVENTS: &str = "events.csv";
 pub(crate) const FILE_CRASHES: &str = "crashes.csv";
 const DIR_LOGS: &str = "logs";
 const DIR_CONFIGS: &str = "configs";
+const DIR_KB: &str = "kb";
 
 /// A loaded case.
 #[derive(Debug, Clone)]
@@ -110,6 +111,8 @@ pub struct Case {
     pub logs_dir: Option<PathBuf>,
     /// `configs/`, when the case has it.
     pub configs_dir: Option<PathBuf>,
+    /// `kb/`, the case's own knowledge-base entries, when it has it.
+    pub kb_dir: Option<PathBuf>,
     /// Everything that was wrong and skipped, in the order found.
     pub problems: Vec<Problem>,
     /// Name lookup over `machines`; see [`Case::reindex`].
@@ -291,7 +294,10 @@ pub fn load(dir: &Path) -> Result<Case, CaseError> {
 
     let logs_dir = Some(root.join(DIR_LOGS)).filter(|p| p.is_dir());
     let configs_dir = Some(root.join(DIR_CONFIGS)).filter(|p| p.is_dir());
-    if logs_dir.is_none() && !root.join(FILE_CRASHES).is_file() {
+    let kb_dir = Some(root.join(DIR_KB)).filter(|p| p.is_dir());
+    // A case of config snapshots alone is an audit case: nothing to
+    // analyse, but everything to audit.
+    if logs_dir.is_none() && configs_dir.is_none() && !root.join(FILE_CRASHES).is_file() {
         return Err(CaseError::NoCrashSource { path: root });
     }
     let tz = &config.time_zone;
@@ -356,6 +362,7 @@ pub fn load(dir: &Path) -> Result<Case, CaseError> {
         known_crashes,
         logs_dir,
         configs_dir,
+        kb_dir,
         problems,
         index,
         placements_by_machine: HashMap::new(),

@@ -42,6 +42,26 @@ fn logs_and_configs_are_located() {
 }
 
 #[test]
+fn a_folder_of_config_snapshots_and_a_kb_is_an_audit_case() {
+    let dir = case_dir(&[
+        ("configs/xen01.json", "{}\n"),
+        ("kb/site.toml", "\n"),
+        ("inventory.csv", "name,kind,cluster\nxen01,host,farm\n"),
+    ]);
+    let case = faultline_case::load(dir.path()).unwrap();
+    assert!(case.logs_dir.is_none());
+    assert_eq!(
+        case.configs_dir.as_deref(),
+        Some(dir.path().join("configs").as_path())
+    );
+    assert_eq!(
+        case.kb_dir.as_deref(),
+        Some(dir.path().join("kb").as_path())
+    );
+    assert_eq!(case.machines.len(), 1);
+}
+
+#[test]
 fn fatal_no_such_folder_and_not_a_folder() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("nope");
@@ -66,7 +86,7 @@ fn fatal_neither_logs_nor_crashes() {
     ]);
     assert!(matches!(err, CaseError::NoCrashSource { .. }), "{err}");
     assert!(err.to_string().ends_with(
-        ": the case has neither a logs/ folder nor a crashes.csv file; one of them is needed"
+        ": the case has no logs/ folder, no configs/ folder and no crashes.csv file; one of them is needed"
     ));
 }
 

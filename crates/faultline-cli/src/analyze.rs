@@ -1,15 +1,12 @@
 //! `faultline analyze CASE`: hypotheses for a case.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use clap::Args;
 use faultline_analyze::AnalyzeOptions;
-use faultline_scan::{Input, ScanOptions};
-use faultline_store::Store;
-use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Args)]
 pub struct AnalyzeArgs {
@@ -34,6 +31,10 @@ pub struct AnalyzeArgs {
     /// Seed of the Monte Carlo draws (results are reproducible).
     #[arg(long, default_value_t = 20091120)]
     seed: u64,
+    /// Extra knowledge-base folder of *.toml entries (repeatable); a case's
+    /// kb/ folder is read too.
+    #[arg(long, value_name = "DIR")]
+    kb: Vec<PathBuf>,
 }
 
 pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
@@ -43,52 +44,16 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
         eprintln!("faultline: {p}");
         trouble = true;
     }
-    let files = match &case.logs_dir {
-        Some(dir) => {
-            let (files, errors) = faultline_read::expand(std::slice::from_ref(dir));
-            for e in &errors {
-                eprintln!("faultline: {e}");
-                trouble = true;
-            }
-            files
-        }
-        None => Vec::new(),
-    };
-    let db = args
-        .db
-        .clone()
-        .unwrap_or_else(|| args.case.join(".faultline").join("store.db"));
-    let mut store =
-        Store::open(&db).with_context(|| format!("cannot open the store {}", db.display()))?;
-    let opts = ScanOptions {
-        year: None,
-        time_zone: case.time_zone.clone(),
-        machine: None,
-        reference_time: case.window.as_ref().map(|w| w.end),
-    };
-    let bar = if std::io::stderr().is_terminal() {
-        ProgressBar::new(0)
-    } else {
-        ProgressBar::hidden()
-    };
-    bar.set_style(
-        ProgressStyle::with_template("scanning {pos}/{len} files {wide_bar} {elapsed}")
-            .expect("progress template"),
+    let (kb, kb_trouble) = crate::known::load(
+        case.kb_dir
+            .clone()
+            .into_iter()
+            .chain(args.kb.iter().cloned()),
     );
-    let sync = store.sync(&files, |todo| {
-        bar.set_length(todo.len() as u64);
-        let inputs: Vec<Input> = todo.iter().cloned().map(Input::Path).collect();
-        faultline_scan::scan_with(&inputs, &opts, &|_| bar.inc(1))
-    })?;
-    bar.finish_and_clear();
-    for f in store.files()? {
-        if let Some(e) = &f.error {
-            eprintln!("faultline: {e}");
-            trouble = true;
-        }
-    }
-    let reports = store.reports()?;
-    let events = store.events()?;
+    trouble |= kb_trouble;
+    let found = crate::ingest::case_logs(&case, &args.case, args.db.as_ref())?;
+    trouble |= found.trouble;
+    let (reports, events) = (found.reports, found.events);
     let analysis = faultline_analyze::analyze(
         &case,
         &reports,
@@ -97,18 +62,10 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
             precursor_minutes: args.precursor_window,
             draws: args.draws,
             seed: args.seed,
+            kb: Some(std::sync::Arc::new(kb)),
             ..AnalyzeOptions::default()
         },
     );
-    if std::io::stderr().is_terminal() {
-        eprintln!(
-            "faultline: {} file(s) scanned, {} unchanged, {} gone from the store ({})",
-            sync.scanned,
-            sync.unchanged,
-            sync.removed,
-            db.display()
-        );
-    }
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::new(stdout.lock());
     if args.json {

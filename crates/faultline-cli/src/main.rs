@@ -1,6 +1,11 @@
 //! The `faultline` command: wires the pipeline's crates to the command line.
 
 mod analyze;
+mod audit;
+mod collect;
+mod ingest;
+mod kb;
+mod known;
 mod scan;
 
 use std::process::ExitCode;
@@ -22,6 +27,16 @@ enum Command {
     /// Hypotheses for a case: which machines, settings, hosts, hours and
     /// events the crashes go with, and how surprising that is.
     Analyze(analyze::AnalyzeArgs),
+    /// Known-bad settings and drift between peers, from `faultline collect`
+    /// snapshots (a case's configs/ or snapshot files); in a case with
+    /// crashes, whether the flagged machines crash more.
+    Audit(audit::AuditArgs),
+    /// Snapshot of this machine's settings (kernel, memory, sysctls, disks,
+    /// NFS mounts, kdump, VM images) as JSON, for `faultline audit`.
+    Collect(collect::CollectArgs),
+    /// The knowledge base of known issues: list, show one, check a site's
+    /// own entries.
+    Kb(kb::KbArgs),
 }
 
 fn main() -> ExitCode {
@@ -29,6 +44,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => scan::run(args),
         Command::Analyze(args) => analyze::run(args),
+        Command::Audit(args) => audit::run(args),
+        Command::Collect(args) => collect::run(args),
+        Command::Kb(args) => kb::run(args),
     };
     match result {
         Ok(code) => code,

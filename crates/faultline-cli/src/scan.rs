@@ -8,6 +8,8 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
 use faultline_scan::{FoundEvent, FoundReport, Input, ScanOptions, ScanOutput};
+
+use crate::known::KnownIssueSeen;
 use jiff::tz::TimeZone;
 
 #[derive(Args)]
@@ -30,6 +32,17 @@ pub struct ScanArgs {
     /// under `logs/`, else the file name).
     #[arg(long)]
     machine: Option<String>,
+    /// Extra knowledge-base folder of *.toml entries (repeatable).
+    #[arg(long, value_name = "DIR")]
+    kb: Vec<PathBuf>,
+}
+
+/// The JSON document: the scan's findings plus the known issues they match.
+#[derive(serde::Serialize)]
+struct Document<'a> {
+    #[serde(flatten)]
+    scan: &'a ScanOutput,
+    known_issues: &'a [KnownIssueSeen],
 }
 
 pub fn run(args: ScanArgs) -> Result<ExitCode> {
@@ -55,20 +68,26 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
         machine: args.machine,
         reference_time: None,
     };
+    let (kb, kb_trouble) = crate::known::load(args.kb.iter().cloned());
     let out = faultline_scan::scan(&inputs, &opts);
     for f in out.failures() {
         eprintln!("faultline: {}", f.error.as_deref().unwrap_or("unreadable"));
     }
+    let known = crate::known::seen(&kb, &out.reports, &out.events);
     let stdout = io::stdout();
     let mut w = io::BufWriter::new(stdout.lock());
     if args.json {
-        serde_json::to_writer(&mut w, &out)?;
+        let doc = Document {
+            scan: &out,
+            known_issues: &known,
+        };
+        serde_json::to_writer(&mut w, &doc)?;
         writeln!(w)?;
     } else {
-        print_text(&mut w, &out, &time_zone)?;
+        print_text(&mut w, &out, &known, &time_zone)?;
     }
     w.flush()?;
-    Ok(if out.failures().next().is_some() {
+    Ok(if kb_trouble || out.failures().next().is_some() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -90,7 +109,26 @@ fn where_(file: &str, line: u64) -> String {
     format!("{file}:{line}")
 }
 
-fn print_text(w: &mut impl Write, out: &ScanOutput, tz: &TimeZone) -> io::Result<()> {
+/// ` [known: id, id]` for a report or event, or nothing.
+fn known_mark(known: &[KnownIssueSeen], hit: impl Fn(&KnownIssueSeen) -> bool) -> String {
+    let ids: Vec<&str> = known
+        .iter()
+        .filter(|k| hit(k))
+        .map(|k| k.id.as_str())
+        .collect();
+    if ids.is_empty() {
+        String::new()
+    } else {
+        format!("  [known: {}]", ids.join(", "))
+    }
+}
+
+fn print_text(
+    w: &mut impl Write,
+    out: &ScanOutput,
+    known: &[KnownIssueSeen],
+    tz: &TimeZone,
+) -> io::Result<()> {
     let lines: u64 = out.files.iter().map(|f| f.lines).sum();
     writeln!(
         w,
@@ -102,10 +140,10 @@ fn print_text(w: &mut impl Write, out: &ScanOutput, tz: &TimeZone) -> io::Result
     )?;
     if !out.reports.is_empty() {
         writeln!(w, "\nCrashes")?;
-        for r in &out.reports {
+        for (i, r) in out.reports.iter().enumerate() {
             writeln!(
                 w,
-                "  {:<19}  {:<14} {:<15} {}{}   [{}]",
+                "  {:<19}  {:<14} {:<15} {}{}   [{}]{}",
                 when(r.time, r.uptime, tz),
                 r.machine.as_deref().unwrap_or("-"),
                 r.report.kind.as_str(),
@@ -115,7 +153,8 @@ fn print_text(w: &mut impl Write, out: &ScanOutput, tz: &TimeZone) -> io::Result
                 } else {
                     ""
                 },
-                where_(&r.file, r.line)
+                where_(&r.file, r.line),
+                known_mark(known, |k| k.reports.contains(&i))
             )?;
         }
         writeln!(w, "\nCrash groups (by signature)")?;
@@ -143,18 +182,46 @@ fn print_text(w: &mut impl Write, out: &ScanOutput, tz: &TimeZone) -> io::Result
         for ((kind, template), group) in group_events(&out.events) {
             let machines: std::collections::BTreeSet<&str> = group
                 .iter()
-                .map(|e| e.machine.as_deref().unwrap_or("-"))
+                .map(|(_, e)| e.machine.as_deref().unwrap_or("-"))
                 .collect();
             writeln!(
                 w,
-                "  {:>5}x  {:<14} {}  (on {}; first {})",
+                "  {:>5}x  {:<14} {}  (on {}; first {}){}",
                 group.len(),
                 kind,
                 template,
                 machines.into_iter().collect::<Vec<_>>().join(", "),
-                when(group[0].time, group[0].uptime, tz)
+                when(group[0].1.time, group[0].1.uptime, tz),
+                known_mark(known, |k| group.iter().any(|(i, _)| k.events.contains(i)))
             )?;
         }
+    }
+    if !known.is_empty() {
+        writeln!(w, "\nKnown issues")?;
+        for k in known {
+            let seen = match (k.reports.len(), k.events.len()) {
+                (0, e) => format!("{e} event(s)"),
+                (r, 0) => format!("{r} crash report(s)"),
+                (r, e) => format!("{r} crash report(s), {e} event(s)"),
+            };
+            writeln!(w, "  [{}] {}  {}", k.severity, k.id, k.title)?;
+            if k.confirmed {
+                writeln!(w, "      seen in {seen}")?;
+            } else {
+                writeln!(
+                    w,
+                    "      candidate: seen in {seen}; it needs a setting too, which only \
+                     `faultline audit` with the machine's snapshot can check"
+                )?;
+            }
+            if let Some(step) = k.remediation.first() {
+                writeln!(w, "      fix: {step}")?;
+            }
+        }
+        writeln!(
+            w,
+            "  (`faultline kb show ID` explains an issue in full: why, what to check, how to fix)"
+        )?;
     }
     Ok(())
 }
@@ -169,13 +236,16 @@ fn group_reports(reports: &[FoundReport]) -> Vec<(&str, Vec<&FoundReport>)> {
     v
 }
 
-fn group_events(events: &[FoundEvent]) -> Vec<((&'static str, &str), Vec<&FoundEvent>)> {
-    let mut groups: BTreeMap<(&'static str, &str), Vec<&FoundEvent>> = BTreeMap::new();
-    for e in events {
+/// Events of one kind and template, with their indexes in the scan output.
+type EventGroup<'a> = ((&'static str, &'a str), Vec<(usize, &'a FoundEvent)>);
+
+fn group_events(events: &[FoundEvent]) -> Vec<EventGroup<'_>> {
+    let mut groups: BTreeMap<(&'static str, &str), Vec<(usize, &FoundEvent)>> = BTreeMap::new();
+    for (i, e) in events.iter().enumerate() {
         groups
             .entry((e.kind.as_str(), &e.template))
             .or_default()
-            .push(e);
+            .push((i, e));
     }
     let mut v: Vec<_> = groups.into_iter().collect();
     v.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));

@@ -3,8 +3,11 @@
 //! the analysis itself, serialised by the caller.) Every figure printed
 //! comes with the counts it was computed from, so a reader can check it.
 
+mod audit;
+
 use std::fmt::Write;
 
+pub use audit::audit_text;
 use faultline_analyze::{Analysis, GroupAnalysis, TimeOfDay};
 
 fn p(x: f64) -> String {
@@ -200,6 +203,25 @@ fn group(out: &mut String, style: Style, g: &GroupAnalysis) {
             for e in &h.against {
                 bullet(out, style, 1, &format!("against: {e}"));
             }
+        }
+    }
+    if !g.known_issues.is_empty() {
+        heading(out, style, 2, "Known issues these crashes match");
+        for k in &g.known_issues {
+            let confirm = if k.confirmed {
+                String::new()
+            } else {
+                " — a candidate: it needs a setting too, which `faultline audit` checks".into()
+            };
+            bullet(
+                out,
+                style,
+                0,
+                &format!(
+                    "[{}] {}: {} ({} of {} crashes; `faultline kb show {}`){confirm}",
+                    k.severity, k.id, k.title, k.crashes, g.crashes, k.id
+                ),
+            );
         }
     }
     if !g.confounded.is_empty() {

@@ -1193,6 +1193,35 @@ def guest_syslogs():
     write_lines("logs/web03/messages", sl.entries)
 
 
+# NFS advanced settings as the admin found them on every host (the field
+# report's update of 2009-11-20): defaults but for HeartbeatFrequency and
+# HeartbeatMaxFailures, set per the filer vendor's guide.
+NFS_SETTINGS = [
+    ("IndirectSend", 0), ("DiskFileLockUpdate", 10), ("LockUpdateTimeout", 5),
+    ("LockRenewMaxFailureNumber", 3), ("LockDisable", 0), ("HeartbeatFrequency", 12),
+    ("HeartbeatTimeout", 5), ("HeartbeatDelta", 5), ("HeartbeatMaxFailures", 10),
+    ("MaxVolumes", 8), ("SendBufferSize", 264), ("ReceiveBufferSize", 128),
+    ("VolumeRemountFrequency", 30), ("UDPRetransmitDelay", 700),
+]
+
+
+def esx_outputs():
+    """Saved service-console sessions, one per host, for `faultline collect
+    --esx` (ESX 3.5 has no esxcli: esxcfg-advcfg -g, one option at a time)."""
+    builds = {"esx01": "207095", "esx02": "207095", "esx03": "207095", "esx04": "207095"}
+    for h in sorted(HOSTS):
+        lines = [f"[root@{h} ~]# hostname", f"{h}.example.com",
+                 f"[root@{h} ~]# vmware -v", f"VMware ESX Server 3.5.0 build-{builds[h]}"]
+        for name, value in NFS_SETTINGS:
+            lines.append(f"[root@{h} ~]# esxcfg-advcfg -g /NFS/{name}")
+            lines.append(f"Value of {name} is {value}")
+        for name, value in (("TcpipHeapSize", 30), ("TcpipHeapMax", 120)):
+            lines.append(f"[root@{h} ~]# esxcfg-advcfg -g /Net/{name}")
+            lines.append(f"Value of {name} is {value}")
+        lines.append(f"[root@{h} ~]# exit")
+        write(f"esx-outputs/{h}.txt", "\n".join(lines) + "\n")
+
+
 def main():
     write_toml()
     write_inventory()
@@ -1202,6 +1231,7 @@ def main():
     esx_logs()
     consoles()
     guest_syslogs()
+    esx_outputs()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,124 @@
+//! Known issues from the knowledge base, named next to the crash groups and
+//! precursor events they match.
+
+use std::collections::HashMap;
+
+use faultline_kb::{EventView, KnowledgeBase, ReportView, Severity};
+use faultline_scan::{FoundEvent, FoundReport};
+use serde::Serialize;
+
+use crate::Crash;
+
+/// A known issue some crashes or events match.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KnownIssueRef {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    /// `false` for a combination of a message and a setting that only
+    /// `faultline audit` can confirm with the machine's snapshot.
+    pub confirmed: bool,
+    /// How many crashes (of a group) match it; 0 for a precursor.
+    pub crashes: usize,
+}
+
+fn reference(i: &faultline_kb::KnownIssue) -> KnownIssueRef {
+    KnownIssueRef {
+        id: i.id.clone(),
+        title: i.title.clone(),
+        severity: i.severity,
+        confirmed: !i.needs_both(),
+        crashes: 0,
+    }
+}
+
+/// Known issues by crash title (from the reports of that title; a title
+/// known only from crashes.csv is matched on the title alone) and by event
+/// template (from the first event of the template).
+pub struct KnownIndex {
+    by_title: HashMap<String, Vec<KnownIssueRef>>,
+    by_template: HashMap<String, Vec<KnownIssueRef>>,
+}
+
+impl KnownIndex {
+    pub fn new(
+        kb: &KnowledgeBase,
+        reports: &[FoundReport],
+        events: &[FoundEvent],
+        crashes: &[Crash],
+    ) -> KnownIndex {
+        let mut by_title: HashMap<String, Vec<KnownIssueRef>> = HashMap::new();
+        for r in reports {
+            let view = ReportView {
+                title: &r.report.title,
+                kind: r.report.kind.as_str(),
+                frames: &r.report.frames,
+                text: &r.report.text,
+            };
+            let found = kb.for_report(&view);
+            let slot = by_title.entry(r.report.title.clone()).or_default();
+            for i in found {
+                if !slot.iter().any(|k| k.id == i.id) {
+                    slot.push(reference(i));
+                }
+            }
+        }
+        for c in crashes {
+            if !by_title.contains_key(&c.title) {
+                let kind = c.kind.map(|k| k.as_str()).unwrap_or("");
+                let view = ReportView {
+                    title: &c.title,
+                    kind,
+                    frames: &[],
+                    text: "",
+                };
+                let refs = kb.for_report(&view).into_iter().map(reference).collect();
+                by_title.insert(c.title.clone(), refs);
+            }
+        }
+        let mut by_template: HashMap<String, Vec<KnownIssueRef>> = HashMap::new();
+        for e in events {
+            if by_template.contains_key(&e.template) {
+                continue;
+            }
+            let view = EventView {
+                rule: &e.rule,
+                template: &e.template,
+                message: &e.message,
+            };
+            let refs = kb.for_event(&view).into_iter().map(reference).collect();
+            by_template.insert(e.template.clone(), refs);
+        }
+        KnownIndex {
+            by_title,
+            by_template,
+        }
+    }
+
+    /// The known issues of a set of crashes, with how many match each.
+    pub fn for_crashes(&self, crashes: &[&Crash]) -> Vec<KnownIssueRef> {
+        let mut out: Vec<KnownIssueRef> = Vec::new();
+        for c in crashes {
+            for k in self
+                .by_title
+                .get(&c.title)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+            {
+                match out.iter_mut().find(|o| o.id == k.id) {
+                    Some(o) => o.crashes += 1,
+                    None => out.push(KnownIssueRef {
+                        crashes: 1,
+                        ..k.clone()
+                    }),
+                }
+            }
+        }
+        out.sort_by(|a, b| b.crashes.cmp(&a.crashes).then(b.severity.cmp(&a.severity)));
+        out
+    }
+
+    pub fn for_template(&self, template: &str) -> Vec<KnownIssueRef> {
+        self.by_template.get(template).cloned().unwrap_or_default()
+    }
+}
