@@ -366,7 +366,10 @@ fn crash_rate_compares_like_with_like_over_the_right_population() {
         .find(|f| f.id == "xen-dom0-mem-unset")
         .unwrap();
     let r = unset.crash_rate.as_ref().unwrap();
-    assert_eq!((r.flagged_crashes, r.other_machines, r.other_crashes), (2, 3, 0));
+    assert_eq!(
+        (r.flagged_crashes, r.other_machines, r.other_crashes),
+        (2, 3, 0)
+    );
     // By hand: P(X >= 2 | n = 2, p = 1/4) = 1/16.
     assert!((r.p - 1.0 / 16.0).abs() < 1e-15);
     // The log side was looked for on every machine of the case: xen05
@@ -377,7 +380,10 @@ fn crash_rate_compares_like_with_like_over_the_right_population() {
         .find(|f| f.id == "xen-netback-memory-squeeze")
         .unwrap();
     let r = squeeze.crash_rate.as_ref().unwrap();
-    assert_eq!((r.flagged_crashes, r.other_machines, r.other_crashes), (2, 4, 1));
+    assert_eq!(
+        (r.flagged_crashes, r.other_machines, r.other_crashes),
+        (2, 4, 1)
+    );
     // By hand: P(X >= 2 | n = 3, p = 1/5) = 3 (1/5)^2 (4/5) + (1/5)^3 = 13/125.
     assert!((r.p - 13.0 / 125.0).abs() < 1e-15, "{}", r.p);
 }
@@ -409,7 +415,13 @@ title = "corrupted list"
         count: 3,
         first: "logs/a/console.log:10".into(),
     }];
-    let a = audit(&kb, &[], &sightings, Some(&exposure), &AuditOptions::default());
+    let a = audit(
+        &kb,
+        &[],
+        &sightings,
+        Some(&exposure),
+        &AuditOptions::default(),
+    );
     assert_eq!(a.findings.len(), 1);
     assert!(a.findings[0].crash_rate.is_none());
 }

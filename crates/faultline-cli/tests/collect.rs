@@ -186,3 +186,29 @@ fn a_bad_esx_file_is_a_usage_error() {
         .code(2)
         .stderr(predicate::str::contains("missing.txt"));
 }
+
+/// The ESX example's snapshots are what `collect --esx` makes of its saved
+/// sessions today (all but the collection time, which is the files' mtime).
+#[test]
+fn the_esx_example_configs_come_from_its_saved_sessions() {
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/esx-nfs-cluster");
+    for host in ["esx01", "esx02", "esx03", "esx04"] {
+        let out = Command::cargo_bin("faultline")
+            .unwrap()
+            .args(["collect", "--esx"])
+            .arg(case.join(format!("esx-outputs/{host}.txt")))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let mut made: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut kept: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(case.join(format!("configs/{host}.json"))).unwrap(),
+        )
+        .unwrap();
+        made["collected_at"] = serde_json::Value::Null;
+        kept["collected_at"] = serde_json::Value::Null;
+        assert_eq!(made, kept, "{host}");
+        assert_eq!(kept["machine"], host);
+        assert_eq!(kept["esx"]["advanced"]["NFS.HeartbeatFrequency"], "12");
+    }
+}
