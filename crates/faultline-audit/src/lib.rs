@@ -34,6 +34,9 @@ use serde::Serialize;
 
 pub use drift::MIN_PEERS;
 
+/// Facts that say what a machine is rather than how it is set.
+const SCOPE_FACTS: &[&str] = &["source", "role", "hypervisor", "kvm_device", "machine"];
+
 /// One machine's config snapshot, as facts.
 #[derive(Debug, Clone)]
 pub struct MachineConfig {
@@ -203,17 +206,18 @@ pub fn audit(
         let mut config_hits: BTreeMap<&str, Flagged> = BTreeMap::new();
         for c in configs {
             if let Some(m) = issue.match_facts(&c.facts) {
-                // A "present" condition only says where the rule applies
-                // (a Xen host, an ESX host); its value is not the finding,
-                // unless it is all the rule tests.
-                let only_presence = m
-                    .observed
-                    .iter()
-                    .all(|(c, _)| matches!(c.test, FactTest::Present));
+                // Conditions that only say where the rule applies (a Linux
+                // host, a Xen dom0: what the machine is, or that a fact
+                // exists) are not the finding; the settings are, unless the
+                // rule tests nothing else.
+                let scoping = |c: &faultline_kb::FactCondition| {
+                    matches!(c.test, FactTest::Present) || SCOPE_FACTS.contains(&c.fact.as_str())
+                };
+                let only_scope = m.observed.iter().all(|(c, _)| scoping(c));
                 let current = m
                     .observed
                     .iter()
-                    .filter(|(c, _)| only_presence || !matches!(c.test, FactTest::Present))
+                    .filter(|(c, _)| only_scope || !scoping(c))
                     .flat_map(|(cond, seen)| {
                         let rec = cond.recommended.clone();
                         if seen.is_empty() {

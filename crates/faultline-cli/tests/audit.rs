@@ -369,3 +369,115 @@ fn kb_lists_shows_and_checks_entries() {
             "bad.toml:2: issue x: logs #1: title: bad regex",
         ));
 }
+
+#[test]
+fn the_appliance_story_flags_the_untuned_qcow_hosts_and_their_freezes() {
+    let db = tempfile::tempdir().unwrap();
+    let (doc, _, _) = audit_json(&[
+        examples().join("appliance-io-freeze").to_str().unwrap(),
+        "--db",
+        db.path().join("s.db").to_str().unwrap(),
+    ]);
+    let f = finding(&doc, "host-qcow-swap-overcommit-io-freeze").expect("io-freeze rule");
+    assert_eq!(flagged(f), ["hv03", "hv04"]);
+    let facts: Vec<&str> = f["machines"][0]["current"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["fact"].as_str().unwrap())
+        .collect();
+    assert!(facts.contains(&"swap.enabled"), "{facts:?}");
+    assert!(facts.contains(&"block.sda.scheduler"), "{facts:?}");
+    assert!(
+        !facts.contains(&"role"),
+        "scoping facts are not settings: {facts:?}"
+    );
+    // 7 of the 8 freezes on the two flagged of six equally observed
+    // appliances; by hand P(X >= 7 | n = 8, p = 1/3) = 17/6561.
+    let rate = &f["crash_rate"];
+    assert_eq!(
+        (
+            rate["flagged_crashes"].as_u64(),
+            rate["other_crashes"].as_u64()
+        ),
+        (Some(7), Some(1))
+    );
+    assert!((rate["p"].as_f64().unwrap() - 17.0 / 6561.0).abs() < 1e-12);
+    // The tuned hosts drift from the majority, and crash less, not more.
+    let swap = finding(&doc, "drift:swap.enabled").expect("swap drift");
+    assert_eq!(flagged(swap), ["hv05", "hv06"]);
+    assert!(swap["crash_rate"]["p"].as_f64().unwrap() > 0.5);
+}
+
+#[test]
+fn the_esx_story_finds_the_nfs_settings_consistent_and_the_warning_on_esx03() {
+    let db = tempfile::tempdir().unwrap();
+    let (doc, _, _) = audit_json(&[
+        examples().join("esx-nfs-cluster").to_str().unwrap(),
+        "--db",
+        db.path().join("s.db").to_str().unwrap(),
+    ]);
+    // The administrator's hand check, on every host at once: nothing off.
+    for f in doc["findings"].as_array().unwrap() {
+        let id = f["id"].as_str().unwrap();
+        assert!(!id.starts_with("esx-nfs-heartbeat"), "{id}");
+        assert!(!id.starts_with("drift:"), "{id}");
+    }
+    let serial = finding(&doc, "esx-nfs-call-serial").expect("the vmkernel warning");
+    assert!(flagged(serial).contains(&"esx03"));
+    let esx03 = serial["machines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["machine"] == "esx03")
+        .unwrap();
+    assert!(esx03["log_matches"].as_u64().unwrap() >= 20);
+    let mpt = finding(&doc, "rhel-mptscsih-list-corruption").expect("the guest crashes");
+    assert_eq!(flagged(mpt), ["db04", "db06", "mail01", "web03"]);
+    assert!(mpt["crash_rate"].is_null(), "flagged because they crashed");
+}
+
+#[test]
+fn analyze_names_the_known_issues_of_crashes_and_precursors() {
+    let db = tempfile::tempdir().unwrap();
+    let out = faultline()
+        .arg("analyze")
+        .arg("--json")
+        .arg(examples().join("esx-nfs-cluster"))
+        .arg("--db")
+        .arg(db.path().join("s.db"))
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let all = &doc["analyses"][0];
+    let known: Vec<&str> = all["known_issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        known.contains(&"rhel-mptscsih-list-corruption"),
+        "{known:?}"
+    );
+    let nfs = all["precursors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["template"].as_str().unwrap().contains("Can't find call"))
+        .expect("the NFS precursor");
+    assert_eq!(nfs["known_issues"][0]["id"], "esx-nfs-call-serial");
+    let storage = all["hypotheses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["category"] == "storage path")
+        .unwrap();
+    assert!(
+        storage["evidence"].as_array().unwrap().iter().any(|e| e
+            .as_str()
+            .unwrap()
+            .contains("known issue esx-nfs-call-serial")),
+        "{storage:#}"
+    );
+}
