@@ -140,6 +140,31 @@ fn the_combination_needs_the_message_on_the_host_without_the_setting() {
     assert_eq!(a.at_least(Severity::High), 3);
 }
 
+/// Drift alone: no knowledge base, no logs, no crashes.
+fn settings_only(configs: &[MachineConfig]) -> faultline_audit::Audit {
+    audit(
+        &KnowledgeBase::empty(),
+        configs,
+        &[],
+        None,
+        &AuditOptions::default(),
+    )
+}
+
+/// Drift with the crash rate of the drifting machines.
+fn drift_with_crashes(
+    configs: &[MachineConfig],
+    exposure: &CrashExposure,
+) -> faultline_audit::Audit {
+    audit(
+        &KnowledgeBase::empty(),
+        configs,
+        &[],
+        Some(exposure),
+        &AuditOptions::default(),
+    )
+}
+
 fn esx(machine: &str, heartbeat: &str) -> MachineConfig {
     config(
         machine,
@@ -161,13 +186,7 @@ fn drift_flags_the_host_that_differs_from_the_majority() {
         esx("esx03", "9"),
         esx("esx04", "12"),
     ];
-    let a = audit(
-        &KnowledgeBase::empty(),
-        &configs,
-        &[],
-        None,
-        &AuditOptions::default(),
-    );
+    let a = settings_only(&configs);
     assert_eq!(a.findings.len(), 1, "{:#?}", a.findings);
     let f = &a.findings[0];
     assert_eq!(f.kind, FindingKind::Drift);
@@ -228,13 +247,7 @@ fn a_missing_setting_is_drift_only_where_the_machine_could_have_it() {
         xen_host("xen02", Some("4096M")),
         xen_host("xen03", None),
     ];
-    let a = audit(
-        &KnowledgeBase::empty(),
-        &configs,
-        &[],
-        None,
-        &AuditOptions::default(),
-    );
+    let a = settings_only(&configs);
     let f = a
         .findings
         .iter()
@@ -259,13 +272,7 @@ fn a_missing_setting_is_drift_only_where_the_machine_could_have_it() {
         with_disk("c", "vda"),
         with_disk("d", "nvme0n1"),
     ];
-    let a = audit(
-        &KnowledgeBase::empty(),
-        &disks,
-        &[],
-        None,
-        &AuditOptions::default(),
-    );
+    let a = settings_only(&disks);
     assert!(a.findings.is_empty(), "{:#?}", a.findings);
 }
 
@@ -283,13 +290,7 @@ fn crash_rate_of_the_flagged_machines_is_an_exact_poisson_comparison() {
         exposure.crashes.insert(h.to_string(), 0);
     }
     exposure.crashes.insert("esx03".to_string(), 5);
-    let a = audit(
-        &KnowledgeBase::empty(),
-        &configs,
-        &[],
-        Some(&exposure),
-        &AuditOptions::default(),
-    );
+    let a = drift_with_crashes(&configs, &exposure);
     let rate = a.findings[0].crash_rate.as_ref().expect("crash rate");
     assert_eq!((rate.flagged_machines, rate.flagged_crashes), (1, 5));
     assert_eq!((rate.other_machines, rate.other_crashes), (3, 0));
@@ -302,13 +303,7 @@ fn crash_rate_of_the_flagged_machines_is_an_exact_poisson_comparison() {
     // One crash among the others: P(X >= 5 | n = 6, p = 1/4)
     // = 6 (1/4)^5 (3/4) + (1/4)^6 = 19/4096 (by hand).
     exposure.crashes.insert("esx01".to_string(), 1);
-    let a = audit(
-        &KnowledgeBase::empty(),
-        &configs,
-        &[],
-        Some(&exposure),
-        &AuditOptions::default(),
-    );
+    let a = drift_with_crashes(&configs, &exposure);
     let rate = a.findings[0].crash_rate.as_ref().unwrap();
     assert!((rate.p - 19.0 / 4096.0).abs() < 1e-15, "{}", rate.p);
     assert_eq!(rate.rate_ratio, Some(15.0));
@@ -318,13 +313,7 @@ fn crash_rate_of_the_flagged_machines_is_an_exact_poisson_comparison() {
         crashes: BTreeMap::new(),
         kind: BTreeMap::new(),
     };
-    let a = audit(
-        &KnowledgeBase::empty(),
-        &configs,
-        &[],
-        Some(&quiet),
-        &AuditOptions::default(),
-    );
+    let a = drift_with_crashes(&configs, &quiet);
     assert!(a.findings[0].crash_rate.is_none());
 }
 

@@ -11,7 +11,7 @@ use anyhow::{Result, bail};
 use clap::Args;
 use faultline_audit::{AuditOptions, CrashExposure, MachineConfig, Sighting};
 use faultline_case::{AttrValue, Case};
-use faultline_kb::{EventView, KnowledgeBase, ReportView, Severity};
+use faultline_kb::{KnowledgeBase, Severity};
 
 #[derive(Args)]
 pub struct AuditArgs {
@@ -269,13 +269,7 @@ fn sightings(
         let Some(machine) = canonical(&r.machine) else {
             continue;
         };
-        let view = ReportView {
-            title: &r.report.title,
-            kind: r.report.kind.as_str(),
-            frames: &r.report.frames,
-            text: &r.report.text,
-        };
-        for issue in kb.for_report(&view) {
+        for issue in kb.for_report(&crate::known::report_view(r)) {
             note(machine.clone(), &issue.id, &r.file, r.line);
         }
     }
@@ -283,12 +277,7 @@ fn sightings(
         let Some(machine) = canonical(&e.machine) else {
             continue;
         };
-        let view = EventView {
-            rule: &e.rule,
-            template: &e.template,
-            message: &e.message,
-        };
-        for issue in kb.for_event(&view) {
+        for issue in kb.for_event(&crate::known::event_view(e)) {
             note(machine.clone(), &issue.id, &e.file, e.line);
         }
     }

@@ -481,3 +481,44 @@ fn analyze_names_the_known_issues_of_crashes_and_precursors() {
         "{storage:#}"
     );
 }
+
+#[test]
+fn peers_by_an_inventory_attribute() {
+    let db = tempfile::tempdir().unwrap();
+    let case = examples().join("xen-dom0-squeeze");
+    let db_path = db.path().join("s.db");
+    let (doc, _, _) = audit_json(&[case.to_str().unwrap(), "--db", db_path.to_str().unwrap()]);
+    assert_eq!(
+        flagged(finding(&doc, "drift:xen.cmdline.dom0_mem").unwrap()),
+        ["xen03", "xen05"]
+    );
+    // By model, the newer R650 is a group of its own: only xen03 drifts.
+    let (doc, _, _) = audit_json(&[
+        case.to_str().unwrap(),
+        "--db",
+        db_path.to_str().unwrap(),
+        "--peers-by",
+        "model",
+    ]);
+    assert_eq!(
+        doc["peer_groups"]["xen05"],
+        "linux/host/xen model=PowerEdge R650"
+    );
+    assert_eq!(
+        flagged(finding(&doc, "drift:xen.cmdline.dom0_mem").unwrap()),
+        ["xen03"]
+    );
+    let (doc, _, _) = audit_json(&[
+        case.to_str().unwrap(),
+        "--db",
+        db_path.to_str().unwrap(),
+        "--no-drift",
+    ]);
+    assert!(
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["kind"] == "known_issue")
+    );
+}

@@ -89,3 +89,47 @@ fn a_long_line_is_fine() {
     let line = "a=".to_string() + &"b".repeat(5_000_000);
     assert_eq!(cmdline_params(&line)["a"].len(), 5_000_000);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// A machine whose /proc and /sys hold garbage (invalid UTF-8, NUL
+    /// bytes, truncated numbers) still gives a snapshot, and its facts.
+    #[test]
+    fn collecting_from_a_garbage_tree_never_panics(
+        bytes in proptest::collection::vec(any::<u8>(), 0..300),
+    ) {
+        let root = tempfile::tempdir().unwrap();
+        for rel in [
+            "proc/cmdline", "proc/meminfo", "proc/swaps", "proc/cpuinfo", "proc/mounts",
+            "proc/consoles", "proc/sys/kernel/osrelease", "proc/sys/kernel/hostname",
+            "proc/sys/vm/swappiness", "proc/sys/kernel/panic", "proc/xen/capabilities",
+            "sys/block/sda/queue/scheduler", "sys/block/sda/queue/rotational",
+            "sys/block/sda/size", "sys/kernel/kexec_crash_size",
+            "sys/devices/system/clocksource/clocksource0/current_clocksource",
+        ] {
+            let p = root.path().join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, &bytes).unwrap();
+        }
+        let opts = faultline_collect::CollectOptions {
+            root: root.path().to_path_buf(),
+            image_dirs: Vec::new(),
+            machine: None,
+        };
+        let s = faultline_collect::collect_with(&opts, &faultline_collect::RecordedRunner::new());
+        let _ = s.facts();
+    }
+
+    /// Whatever a snapshot file holds, loading it gives a snapshot or an
+    /// error that names the file.
+    #[test]
+    fn loading_any_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.json");
+        std::fs::write(&p, &bytes).unwrap();
+        if let Err(e) = faultline_collect::load(&p) {
+            prop_assert!(e.to_string().contains("s.json"));
+        }
+    }
+}
