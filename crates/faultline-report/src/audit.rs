@@ -78,7 +78,10 @@ fn finding(out: &mut String, f: &Finding) {
             _ => m.machine.clone(),
         })
         .collect();
-    wrap(out, "  machines: ", "            ", &machines.join(", "));
+    wrap(out, "  machines: ", "            ", &names(&machines));
+    // One line per distinct setting, with the machines that have it: a fleet
+    // of hundreds with the same bad value is one line, not hundreds.
+    let mut settings: Vec<(String, Vec<String>)> = Vec::new();
     for m in &f.machines {
         for s in &m.current {
             let value = s.value.as_deref().unwrap_or("(not set)");
@@ -87,13 +90,20 @@ fn finding(out: &mut String, f: &Finding) {
                 .as_deref()
                 .map(|r| format!("; recommended: {r}"))
                 .unwrap_or_default();
-            wrap(
-                out,
-                "  setting:  ",
-                "            ",
-                &format!("{}  {} = {value}{rec}", m.machine, s.fact),
-            );
+            let line = format!("{} = {value}{rec}", s.fact);
+            match settings.iter_mut().find(|(l, _)| *l == line) {
+                Some((_, who)) => who.push(m.machine.clone()),
+                None => settings.push((line, vec![m.machine.clone()])),
+            }
         }
+    }
+    for (line, who) in &settings {
+        let text = if f.machines.len() == 1 {
+            format!("{}  {line}", who[0])
+        } else {
+            format!("{line}  ({})", names(who))
+        };
+        wrap(out, "  setting:  ", "            ", &text);
     }
     if let Some(r) = &f.crash_rate {
         wrap(out, "  crashes:  ", "            ", &crash_rate(r));
@@ -125,6 +135,19 @@ fn finding(out: &mut String, f: &Finding) {
     }
 }
 
+/// Up to [`SHOWN`] names, then how many more.
+fn names(all: &[String]) -> String {
+    const SHOWN: usize = 12;
+    if all.len() <= SHOWN {
+        return all.join(", ");
+    }
+    format!(
+        "{}, ... (+{} more)",
+        all[..SHOWN].join(", "),
+        all.len() - SHOWN
+    )
+}
+
 fn crash_rate(r: &CrashRate) -> String {
     let ratio = r.rate_ratio.map_or("∞".to_string(), f1);
     let high = r.ci.1.map_or("∞".to_string(), f1);
@@ -141,4 +164,68 @@ fn crash_rate(r: &CrashRate) -> String {
         f1(r.ci.0),
         p(r.p)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faultline_audit::{Finding, FindingKind, Flagged, Setting};
+
+    fn fleet_finding(n: usize) -> Audit {
+        let machines: Vec<Flagged> = (0..n)
+            .map(|i| Flagged {
+                machine: format!("host{i:03}"),
+                file: Some(format!("configs/host{i:03}.json")),
+                current: vec![Setting {
+                    fact: "kdump.crashkernel".into(),
+                    value: None,
+                    recommended: Some(if i % 10 == 0 { "512M" } else { "256M" }.into()),
+                }],
+                log_matches: 0,
+                first_seen: None,
+            })
+            .collect();
+        Audit {
+            machines: machines.iter().map(|m| m.machine.clone()).collect(),
+            peer_groups: Default::default(),
+            findings: vec![Finding {
+                kind: FindingKind::KnownIssue,
+                id: "kdump-not-configured".into(),
+                title: "kdump is not configured".into(),
+                severity: Severity::Low,
+                machines,
+                explanation: "A panic leaves no dump.".into(),
+                evidence: vec![],
+                remediation: vec!["Add crashkernel=256M".into()],
+                references: vec![],
+                conditions: vec![],
+                crash_rate: None,
+                origin: "test".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn a_fleet_with_one_bad_value_is_one_line_per_value() {
+        let text = audit_text(&fleet_finding(300), Severity::High);
+        let settings: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("  setting:"))
+            .collect();
+        assert_eq!(settings.len(), 2, "{text}");
+        assert!(settings[0].contains("kdump.crashkernel = (not set); recommended: 512M"));
+        assert!(text.contains("(+288 more)"), "{text}");
+        assert!(text.contains("0 at or above high"));
+        assert!(text.lines().all(|l| l.chars().count() <= 100));
+    }
+
+    #[test]
+    fn one_machine_is_named_on_its_setting_line() {
+        let text = audit_text(&fleet_finding(1), Severity::Low);
+        assert!(
+            text.contains("  setting:  host000  kdump.crashkernel = (not set); recommended: 512M"),
+            "{text}"
+        );
+        assert!(text.contains("1 at or above low"));
+    }
 }
