@@ -8,9 +8,9 @@
 //! and the remediation line. [`IGNORED`] lists facts that differ by nature
 //! (root devices, addresses, taint state).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap};
 
-use faultline_kb::{Severity, glob};
+use faultline_kb::{Severity, glob, matching};
 
 use crate::{Finding, FindingKind, Flagged, MachineConfig, Setting};
 
@@ -155,6 +155,10 @@ fn fill(template: &str, fact: &str, star: &str, value: &str) -> String {
 }
 
 /// Drift findings for every peer group.
+///
+/// Each machine's facts are walked once: the values of every comparable fact
+/// are gathered per fact, so the cost grows with the number of facts in the
+/// fleet, not with facts times machines.
 pub fn find(configs: &[MachineConfig], groups: &BTreeMap<String, String>) -> Vec<Finding> {
     let mut by_group: BTreeMap<&str, Vec<&MachineConfig>> = BTreeMap::new();
     for c in configs {
@@ -162,57 +166,86 @@ pub fn find(configs: &[MachineConfig], groups: &BTreeMap<String, String>) -> Vec
         by_group.entry(g).or_default().push(c);
     }
     let mut out = Vec::new();
+    // Which rule a fact name falls under (None: not compared), decided once
+    // per name for the whole fleet.
+    let mut rule_of: HashMap<&str, Option<&DriftFact>> = HashMap::new();
     for (group, members) in by_group {
         if members.len() < MIN_PEERS {
             continue;
         }
-        let keys: BTreeSet<&str> = members
-            .iter()
-            .flat_map(|m| m.facts.keys().map(String::as_str))
-            .filter(|k| !IGNORED.iter().any(|p| glob(p, k)))
-            .collect();
-        for key in keys {
-            let Some(rule) = DRIFT_FACTS.iter().find(|d| glob(d.pattern, key)) else {
-                continue;
-            };
-            let star = first_star(rule.pattern, key).unwrap_or("");
-            let scope = rule.scope.map(|s| s.replace("{1}", star));
-            let mut values: Vec<(&MachineConfig, Option<&str>)> = Vec::new();
-            for m in &members {
-                match m.facts.get(key) {
-                    Some(v) => values.push((m, Some(v.as_str()))),
-                    None => {
-                        let applies = scope
-                            .as_deref()
-                            .is_some_and(|s| m.facts.keys().any(|k| glob(s, k)));
-                        if applies {
-                            values.push((m, None));
-                        }
+        let mut per_fact: BTreeMap<&str, Vec<(usize, &str)>> = BTreeMap::new();
+        for (i, m) in members.iter().enumerate() {
+            for (k, v) in &m.facts {
+                let rule = *rule_of.entry(k.as_str()).or_insert_with(|| {
+                    if IGNORED.iter().any(|p| glob(p, k)) {
+                        None
+                    } else {
+                        DRIFT_FACTS.iter().find(|d| glob(d.pattern, k))
                     }
+                });
+                if rule.is_some() {
+                    per_fact
+                        .entry(k.as_str())
+                        .or_default()
+                        .push((i, v.as_str()));
                 }
             }
-            if values.len() < MIN_PEERS {
+        }
+        // Which members could have a fact of a scope, by scope.
+        let mut in_scope: HashMap<String, Vec<bool>> = HashMap::new();
+        for (key, present) in per_fact {
+            let rule = rule_of[key].expect("gathered facts have a rule");
+            let star = first_star(rule.pattern, key).unwrap_or("");
+            let mut absent: Vec<usize> = Vec::new();
+            if let Some(scope) = rule.scope.map(|s| s.replace("{1}", star)) {
+                let scoped = in_scope.entry(scope).or_insert_with_key(|scope| {
+                    members
+                        .iter()
+                        .map(|m| matching(scope, &m.facts).next().is_some())
+                        .collect()
+                });
+                let mut has = vec![false; members.len()];
+                for (i, _) in &present {
+                    has[*i] = true;
+                }
+                absent = (0..members.len())
+                    .filter(|&i| scoped[i] && !has[i])
+                    .collect();
+            }
+            let total = present.len() + absent.len();
+            if total < MIN_PEERS {
                 continue;
             }
             let mut counts: BTreeMap<Option<&str>, usize> = BTreeMap::new();
-            for (_, v) in &values {
-                *counts.entry(*v).or_insert(0) += 1;
+            for (_, v) in &present {
+                *counts.entry(Some(*v)).or_insert(0) += 1;
+            }
+            if !absent.is_empty() {
+                counts.insert(None, absent.len());
             }
             let (majority, count) = counts
                 .iter()
                 .max_by_key(|(v, n)| (**n, std::cmp::Reverse(**v)))
                 .map(|(v, n)| (*v, *n))
                 .expect("non-empty");
-            if count * 2 <= values.len() || count < 2 || count == values.len() {
+            if count * 2 <= total || count < 2 || count == total {
                 continue;
             }
-            let shown = majority.unwrap_or("(not set)");
-            let flagged: Vec<Flagged> = values
+            // The drifting machines, in the order the configs were given.
+            let mut drifting: Vec<(usize, Option<&str>)> = present
                 .iter()
-                .filter(|(_, v)| *v != majority)
-                .map(|(m, v)| Flagged {
-                    machine: m.machine.clone(),
-                    file: Some(m.file.clone()),
+                .filter(|(_, v)| Some(*v) != majority)
+                .map(|(i, v)| (*i, Some(*v)))
+                .collect();
+            if majority.is_some() {
+                drifting.extend(absent.iter().map(|&i| (i, None)));
+            }
+            drifting.sort_by_key(|(i, _)| *i);
+            let flagged: Vec<Flagged> = drifting
+                .into_iter()
+                .map(|(i, v)| Flagged {
+                    machine: members[i].machine.clone(),
+                    file: Some(members[i].file.clone()),
                     current: vec![Setting {
                         fact: key.to_string(),
                         value: v.map(str::to_string),
@@ -222,37 +255,54 @@ pub fn find(configs: &[MachineConfig], groups: &BTreeMap<String, String>) -> Vec
                     first_seen: None,
                 })
                 .collect();
-            let remediation = match majority {
-                Some(v) => vec![fill(rule.fix, key, star, v)],
-                None => vec![format!(
-                    "Remove {key} like its peers, or record why this machine has it"
-                )],
-            };
-            out.push(Finding {
-                kind: FindingKind::Drift,
-                id: format!("drift:{key}"),
-                title: format!("{key} differs from its peers"),
-                severity: Severity::Low,
-                explanation: format!(
-                    "{count} of {} machines in peer group {group} have {key} = {shown}; \
-                     {} differ{}. A setting that differs on a few machines of a group is \
-                     either deliberate (then record why) or drift; when the flagged \
-                     machines also crash more, it is a lead.",
-                    values.len(),
-                    flagged.len(),
-                    if flagged.len() == 1 { "s" } else { "" },
-                ),
-                machines: flagged,
-                evidence: vec![format!("{key} on each machine of peer group {group}")],
-                remediation,
-                references: Vec::new(),
-                conditions: vec![format!("{key} is {shown} on most peers")],
-                crash_rate: None,
-                origin: format!("drift among peer group {group}"),
-            });
+            out.push(finding(
+                group, key, rule, star, majority, count, total, flagged,
+            ));
         }
     }
     out
+}
+
+/// The finding for one drifting fact of one peer group.
+#[allow(clippy::too_many_arguments)]
+fn finding(
+    group: &str,
+    key: &str,
+    rule: &DriftFact,
+    star: &str,
+    majority: Option<&str>,
+    count: usize,
+    total: usize,
+    flagged: Vec<Flagged>,
+) -> Finding {
+    let shown = majority.unwrap_or("(not set)");
+    let remediation = match majority {
+        Some(v) => vec![fill(rule.fix, key, star, v)],
+        None => vec![format!(
+            "Remove {key} like its peers, or record why this machine has it"
+        )],
+    };
+    Finding {
+        kind: FindingKind::Drift,
+        id: format!("drift:{key}"),
+        title: format!("{key} differs from its peers"),
+        severity: Severity::Low,
+        explanation: format!(
+            "{count} of {total} machines in peer group {group} have {key} = {shown}; \
+             {} differ{}. A setting that differs on a few machines of a group is \
+             either deliberate (then record why) or drift; when the flagged \
+             machines also crash more, it is a lead.",
+            flagged.len(),
+            if flagged.len() == 1 { "s" } else { "" },
+        ),
+        machines: flagged,
+        evidence: vec![format!("{key} on each machine of peer group {group}")],
+        remediation,
+        references: Vec::new(),
+        conditions: vec![format!("{key} is {shown} on most peers")],
+        crash_rate: None,
+        origin: format!("drift among peer group {group}"),
+    }
 }
 
 #[cfg(test)]

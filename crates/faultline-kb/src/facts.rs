@@ -114,17 +114,21 @@ pub fn matching<'a>(
     facts: &'a Facts,
 ) -> impl Iterator<Item = (&'a String, &'a String)> + 'a {
     let literal_prefix = pattern.split('*').next().unwrap_or("");
-    let exact = !pattern.contains('*');
-    facts
-        .range(literal_prefix.to_string()..)
-        .take_while(move |(k, _)| k.starts_with(literal_prefix))
-        .filter(move |(k, _)| {
-            if exact {
-                *k == pattern
-            } else {
-                glob(pattern, k)
-            }
-        })
+    // An exact name is one lookup; a pattern walks only the names that
+    // start with its literal prefix.
+    let (exact, walk) = if pattern.contains('*') {
+        let walk = facts
+            .range::<str, _>((
+                std::ops::Bound::Included(literal_prefix),
+                std::ops::Bound::Unbounded,
+            ))
+            .take_while(move |(k, _)| k.starts_with(literal_prefix))
+            .filter(move |(k, _)| glob(pattern, k));
+        (None, Some(walk))
+    } else {
+        (facts.get_key_value(pattern), None)
+    };
+    exact.into_iter().chain(walk.into_iter().flatten())
 }
 
 /// `*` matches any run of characters; everything else matches itself.

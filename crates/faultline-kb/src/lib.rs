@@ -32,7 +32,7 @@ mod facts;
 mod issue;
 mod load;
 
-pub use facts::{FactTest, Facts, Observed, glob, number};
+pub use facts::{FactTest, Facts, Observed, glob, matching, number};
 pub use issue::{
     Combine, ConfigMatch, EventView, FactCondition, KnownIssue, LogMatcher, ReportView, Severity,
 };
