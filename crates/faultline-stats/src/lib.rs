@@ -23,7 +23,21 @@
 //! - the Rayleigh test for clustering in time of day ([`rayleigh`]);
 //! - a small, seeded, platform-independent random number generator and the
 //!   Monte Carlo tail estimators built on it ([`Rng`], [`monte_carlo_tail`]
-//!   = [`monte_carlo_tail_le`], and [`monte_carlo_tail_ge`]).
+//!   = [`monte_carlo_tail_le`], and [`monte_carlo_tail_ge`]);
+//! - time to failure with right censoring, for the reproduction lab: the
+//!   Kaplan–Meier curve with Greenwood errors and log-log intervals
+//!   ([`kaplan_meier`]) and the k-sample log-rank test ([`logrank`]);
+//! - a failure rate and MTTF with the exact Garwood interval
+//!   ([`poisson_rate`]) and the soak arithmetic under exponential failures
+//!   ([`soak_time`], [`soak_runs`], [`soak_confidence`] and their
+//!   `_from_baseline` versions);
+//! - the chi-square distribution those rest on ([`chi2_cdf`], [`chi2_sf`],
+//!   [`chi2_quantile`], [`chi2_quantile_upper`]).
+//!
+//! The survival, rate and soak functions reject unusable input (a NaN,
+//! negative or infinite time, a probability out of range) with a
+//! [`SurvivalError`] instead of answering: their input is measured lab data,
+//! and a bad record is a bug to show, not a case to absorb.
 //!
 //! Conventions shared by every function:
 //!
@@ -40,6 +54,7 @@
 //! - Reference values for the tests come from R, scipy, mpmath and brute
 //!   force enumeration; `reference/` in this crate regenerates them.
 
+mod chi2;
 mod circular;
 mod fisher;
 mod maxtail;
@@ -47,9 +62,12 @@ mod multiple;
 mod rate;
 mod rng;
 mod root;
+mod soak;
 mod special;
+mod survival;
 mod tails;
 
+pub use chi2::{chi2_cdf, chi2_quantile, chi2_quantile_upper, chi2_sf};
 pub use circular::{Rayleigh, hours_to_angles, rayleigh};
 pub use fisher::{OddsRatio, fisher_greater, fisher_less, fisher_two_sided, odds_ratio};
 pub use maxtail::{
@@ -60,6 +78,13 @@ pub use maxtail::{
 pub use multiple::benjamini_hochberg;
 pub use rate::{RateRatio, poisson_rate_ratio};
 pub use rng::{McTail, Rng, monte_carlo_tail, monte_carlo_tail_ge, monte_carlo_tail_le};
+pub use soak::{
+    PoissonRate, baseline_mttf_upper, poisson_rate, soak_confidence, soak_confidence_from_baseline,
+    soak_runs, soak_time, soak_time_from_baseline,
+};
+pub use survival::{
+    KaplanMeier, KmStep, LogRank, RestrictedMean, SurvivalError, kaplan_meier, logrank,
+};
 pub use tails::{binomial_tail_ge, binomial_tail_le, poisson_tail_ge, poisson_tail_le};
 
 /// Two-sided confidence level of every interval in this crate (95%).
