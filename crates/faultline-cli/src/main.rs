@@ -6,7 +6,9 @@ mod collect;
 mod ingest;
 mod kb;
 mod known;
+mod lab;
 mod scan;
+mod stress;
 
 use std::process::ExitCode;
 
@@ -37,6 +39,12 @@ enum Command {
     /// The knowledge base of known issues: list, show one, check a site's
     /// own entries.
     Kb(kb::KbArgs),
+    /// The reproduction lab: `soak` says how long a clean run must last
+    /// before "fixed" is believable.
+    Lab(lab::LabArgs),
+    /// I/O stress with fio's options and verified data: the load that makes
+    /// rare races happen.
+    Stress(stress::StressArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +55,8 @@ fn main() -> ExitCode {
         Command::Audit(args) => audit::run(args),
         Command::Collect(args) => collect::run(args),
         Command::Kb(args) => kb::run(args),
+        Command::Lab(args) => lab::run(args),
+        Command::Stress(args) => stress::run(args),
     };
     match result {
         Ok(code) => code,

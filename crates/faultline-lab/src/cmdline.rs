@@ -1,0 +1,165 @@
+//! The guest's settings, read from the kernel command line (`faultline.*`
+//! words; everything else is the kernel's and ignored).
+//!
+//! | word | meaning |
+//! |---|---|
+//! | `faultline.heartbeat=SECONDS` | heartbeat period (default 1; fractions allowed) |
+//! | `faultline.swap=on\|off` | `on`: `mkswap` + `swapon` the device of `faultline.swapdev` (default `/dev/vdb`) |
+//! | `faultline.scheduler=NAME` | I/O scheduler of every virtio disk (`none`, `mq-deadline`, ...; `noop` means `none`) |
+//! | `faultline.sysctl=K=V,K=V` | sysctls (`vm.swappiness=10`), written to `/proc/sys` |
+//! | `faultline.inject=panic:MEAN` or `freeze:MEAN` | inject a failure after an exponential time of mean MEAN seconds |
+//! | `faultline.seed=N` | seed of that draw (default 0) |
+//! | `faultline.stress=K=V,K=V` | run `faultline stress --K=V ... --filename=/dev/vda --force` in the guest |
+//! | `faultline.disk=PATH` | the stress target (default `/dev/vda`) |
+
+use anyhow::{Context as _, Result, bail};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InjectKind {
+    Panic,
+    Freeze,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Inject {
+    pub kind: InjectKind,
+    pub mean_seconds: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Settings {
+    pub heartbeat_seconds: f64,
+    pub swap: Option<bool>,
+    pub swap_device: String,
+    pub scheduler: Option<String>,
+    pub sysctls: Vec<(String, String)>,
+    pub inject: Option<Inject>,
+    pub seed: u64,
+    pub stress: Option<Vec<(String, String)>>,
+    pub disk: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            heartbeat_seconds: 1.0,
+            swap: None,
+            swap_device: "/dev/vdb".into(),
+            scheduler: None,
+            sysctls: Vec::new(),
+            inject: None,
+            seed: 0,
+            stress: None,
+            disk: "/dev/vda".into(),
+        }
+    }
+}
+
+fn pairs(v: &str, what: &str) -> Result<Vec<(String, String)>> {
+    v.split(',')
+        .filter(|s| !s.is_empty())
+        .map(|kv| {
+            let (k, v) = kv
+                .split_once('=')
+                .with_context(|| format!("{what}: {kv:?} is not KEY=VALUE"))?;
+            Ok((k.to_string(), v.to_string()))
+        })
+        .collect()
+}
+
+/// Parses a kernel command line (`/proc/cmdline`). Unknown `faultline.*`
+/// words are errors; the kernel's own words are ignored.
+pub fn parse(cmdline: &str) -> Result<Settings> {
+    let mut s = Settings::default();
+    for word in cmdline.split_whitespace() {
+        let Some(rest) = word.strip_prefix("faultline.") else {
+            continue;
+        };
+        let (key, value) = rest.split_once('=').unwrap_or((rest, ""));
+        match key {
+            "heartbeat" => {
+                let h: f64 = value
+                    .parse()
+                    .with_context(|| format!("faultline.heartbeat={value}: not a number"))?;
+                if !(h.is_finite() && h > 0.0) {
+                    bail!("faultline.heartbeat={value}: must be positive");
+                }
+                s.heartbeat_seconds = h;
+            }
+            "swap" => {
+                s.swap = Some(match value {
+                    "on" | "1" | "yes" => true,
+                    "off" | "0" | "no" => false,
+                    _ => bail!("faultline.swap={value}: on or off"),
+                })
+            }
+            "swapdev" => s.swap_device = value.to_string(),
+            "scheduler" => {
+                if value.is_empty() {
+                    bail!("faultline.scheduler: give a name");
+                }
+                let name = if value == "noop" { "none" } else { value };
+                s.scheduler = Some(name.to_string());
+            }
+            "sysctl" => s.sysctls.extend(pairs(value, "faultline.sysctl")?),
+            "inject" => {
+                let (kind, mean) = value
+                    .split_once(':')
+                    .with_context(|| format!("faultline.inject={value}: give panic:SECONDS or freeze:SECONDS"))?;
+                let kind = match kind {
+                    "panic" => InjectKind::Panic,
+                    "freeze" => InjectKind::Freeze,
+                    _ => bail!("faultline.inject={value}: panic or freeze"),
+                };
+                let mean: f64 = mean
+                    .parse()
+                    .with_context(|| format!("faultline.inject={value}: {mean:?} is not seconds"))?;
+                if !(mean.is_finite() && mean > 0.0) {
+                    bail!("faultline.inject={value}: the mean must be positive");
+                }
+                s.inject = Some(Inject { kind, mean_seconds: mean });
+            }
+            "seed" => {
+                s.seed = value
+                    .parse()
+                    .with_context(|| format!("faultline.seed={value}: not a number"))?
+            }
+            "stress" => s.stress = Some(pairs(value, "faultline.stress")?),
+            "disk" => s.disk = value.to_string(),
+            _ => bail!("unknown setting faultline.{key}"),
+        }
+    }
+    Ok(s)
+}
+
+/// The path under `/proc/sys` of a sysctl name (`vm.swappiness` ->
+/// `vm/swappiness`).
+pub fn sysctl_path(name: &str) -> String {
+    format!("/proc/sys/{}", name.replace('.', "/"))
+}
+
+/// splitmix64: a small seeded generator, enough for drawing a failure time.
+pub struct SplitMix64(pub u64);
+
+impl SplitMix64 {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    pub fn next_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// The failure time, in seconds, for a seed: exponential with the mean given.
+pub fn draw_exponential(mean: f64, seed: u64) -> f64 {
+    let u = SplitMix64(seed).next_f64();
+    -mean * (1.0 - u).ln()
+}

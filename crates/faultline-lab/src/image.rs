@@ -1,0 +1,321 @@
+//! `faultline lab image`: the guest kernel and initramfs, built in a cache
+//! folder from Debian packages that are downloaded and unpacked, never
+//! installed on the host.
+//!
+//! Layout of the work folder:
+//!
+//! | path | what |
+//! |---|---|
+//! | `debs/` | the downloaded `.deb` files |
+//! | `unpack/kernel`, `unpack/busybox` | `dpkg-deb -x` of them |
+//! | `vmlinuz` | the kernel (copied from `boot/vmlinuz-*`) |
+//! | `initramfs.gz` | newc cpio, gzip |
+//! | `manifest.json` | the inputs the two were built from |
+//!
+//! Disk decision: the guest gets raw block devices (`/dev/vda` for the stress
+//! workload, `/dev/vdb` for swap); no file system is mounted, so no ext4
+//! modules (ext4 is built into Debian's cloud kernel anyway).
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context as _, Result, bail};
+
+use crate::cpio::CpioWriter;
+use crate::manifest::{self, Manifest};
+use crate::modules;
+
+/// The `/init` script; bump [`INIT_VERSION`] when it changes meaning.
+pub const INIT_SCRIPT: &str = r#"#!/bin/sh
+# faultline guest /init: mount, load modules, run the agent.
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /tmp /run
+for m in $(cat /etc/faultline/modules); do
+    insmod "/lib/modules/$m" || echo "faultline-init: insmod $m failed"
+done
+echo "faultline-init: modules loaded"
+/bin/faultline lab agent
+echo "faultline-init: agent exited with status $?"
+sync
+poweroff -f
+"#;
+pub const INIT_VERSION: u32 = 1;
+
+/// Modules the guest loads: (name, required). pvpanic's core and its two
+/// front ends, virtio over PCI with the block and console drivers, dm-mod
+/// (LVM inside the guest) and loop.
+pub const MODULES: &[(&str, bool)] = &[
+    ("virtio", true),
+    ("virtio_ring", true),
+    ("virtio_pci", true),
+    ("virtio_blk", true),
+    ("virtio_console", false),
+    ("pvpanic", false),
+    ("pvpanic_mmio", false),
+    ("pvpanic_pci", false),
+    ("dm_mod", true),
+    ("loop", true),
+];
+
+pub struct ImageOptions {
+    pub work: PathBuf,
+    pub kernel_package: String,
+    pub force: bool,
+    /// The faultline binary to put in the image (normally /proc/self/exe).
+    pub faultline: PathBuf,
+}
+
+pub struct ImageResult {
+    pub kernel: PathBuf,
+    pub initramfs: PathBuf,
+    pub rebuilt: bool,
+    pub manifest: Manifest,
+}
+
+/// `$XDG_CACHE_HOME/faultline/lab`, else `~/.cache/faultline/lab`.
+pub fn default_work_dir() -> Result<PathBuf> {
+    if let Some(x) = std::env::var_os("XDG_CACHE_HOME").filter(|x| !x.is_empty()) {
+        return Ok(PathBuf::from(x).join("faultline/lab"));
+    }
+    let home = std::env::var_os("HOME").context("neither XDG_CACHE_HOME nor HOME is set: give --work")?;
+    Ok(PathBuf::from(home).join(".cache/faultline/lab"))
+}
+
+fn progress(start: Instant, msg: &str) {
+    eprintln!("[{:6.1}s] {msg}", start.elapsed().as_secs_f64());
+}
+
+fn need_tool(name: &str) -> Result<()> {
+    let found = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
+        .unwrap_or(false);
+    if !found {
+        bail!("{name} not found: faultline lab image needs a Debian-like host with apt-get, apt-cache and dpkg-deb");
+    }
+    Ok(())
+}
+
+fn run(cmd: &mut Command, what: &str) -> Result<String> {
+    let out = cmd.output().with_context(|| format!("running {what}"))?;
+    if !out.status.success() {
+        bail!(
+            "{what} failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The versioned kernel package a metapackage depends on, from
+/// `apt-cache depends` output.
+pub fn parse_depends(text: &str, prefix: &str) -> Option<String> {
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix("Depends:"))
+        .map(|d| d.trim().trim_start_matches('<').trim_end_matches('>').to_string())
+        .find(|d| d.starts_with(prefix))
+}
+
+/// The `Version:` of `apt-cache show --no-all-versions` output.
+pub fn parse_version(text: &str) -> Option<String> {
+    text.lines()
+        .find_map(|l| l.strip_prefix("Version:"))
+        .map(|v| v.trim().to_string())
+}
+
+fn candidate_version(pkg: &str) -> Result<String> {
+    let out = run(
+        Command::new("apt-cache").args(["show", "--no-all-versions", pkg]),
+        &format!("apt-cache show {pkg}"),
+    )?;
+    parse_version(&out).with_context(|| format!("apt-cache show {pkg}: no Version (run apt-get update?)"))
+}
+
+/// Downloads `pkg` into `debs` unless a `.deb` of that version is there.
+fn download(debs: &Path, pkg: &str, version: &str, start: Instant) -> Result<PathBuf> {
+    std::fs::create_dir_all(debs)?;
+    let ver = version.replace(':', "%3a");
+    let want = format!("{pkg}_{ver}_");
+    let find = || -> Result<Option<PathBuf>> {
+        for e in std::fs::read_dir(debs)? {
+            let p = e?.path();
+            let n = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            if n.starts_with(&want) && n.ends_with(".deb") {
+                return Ok(Some(p));
+            }
+        }
+        Ok(None)
+    };
+    if let Some(p) = find()? {
+        progress(start, &format!("{pkg} {version}: already downloaded"));
+        return Ok(p);
+    }
+    progress(start, &format!("downloading {pkg} {version}"));
+    let t = Instant::now();
+    run(
+        Command::new("apt-get").args(["download", "-q", &format!("{pkg}={version}")]).current_dir(debs),
+        &format!("apt-get download {pkg} (network or apt sources?)"),
+    )?;
+    let p = find()?.with_context(|| format!("apt-get download {pkg} left no {want}*.deb"))?;
+    progress(start, &format!("downloaded {} in {:.1}s", p.display(), t.elapsed().as_secs_f64()));
+    Ok(p)
+}
+
+fn unpack(deb: &Path, dir: &Path) -> Result<()> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir)?;
+    }
+    std::fs::create_dir_all(dir)?;
+    run(
+        Command::new("dpkg-deb").arg("-x").arg(deb).arg(dir),
+        &format!("dpkg-deb -x {}", deb.display()),
+    )?;
+    Ok(())
+}
+
+/// The libraries (and the loader) `ldd` lists for a binary: absolute paths.
+pub fn parse_ldd(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        let path = if let Some((_, rest)) = line.split_once("=>") {
+            rest.split_whitespace().next()
+        } else {
+            line.split_whitespace().next()
+        };
+        if let Some(p) = path.filter(|p| p.starts_with('/')) {
+            out.push(p.to_string());
+        }
+    }
+    out
+}
+
+/// Builds the image (or finds it up to date).
+pub fn build(opts: &ImageOptions) -> Result<ImageResult> {
+    let start = Instant::now();
+    for t in ["apt-get", "apt-cache", "dpkg-deb"] {
+        need_tool(t)?;
+    }
+    let work = &opts.work;
+    std::fs::create_dir_all(work).with_context(|| format!("creating {}", work.display()))?;
+    let kernel_out = work.join("vmlinuz");
+    let initrd_out = work.join("initramfs.gz");
+    let manifest_path = work.join("manifest.json");
+
+    progress(start, &format!("resolving {}", opts.kernel_package));
+    let deps = run(
+        Command::new("apt-cache").args(["depends", &opts.kernel_package]),
+        &format!("apt-cache depends {}", opts.kernel_package),
+    )?;
+    let kernel_pkg = parse_depends(&deps, "linux-image-").with_context(|| {
+        format!("{} names no linux-image-* dependency (run apt-get update?)", opts.kernel_package)
+    })?;
+    let kernel_version = candidate_version(&kernel_pkg)?;
+    let busybox_version = candidate_version("busybox-static")?;
+    let faultline_bin = std::fs::read(&opts.faultline)
+        .with_context(|| format!("reading {}", opts.faultline.display()))?;
+    let new = Manifest {
+        format: manifest::FORMAT,
+        kernel_package: kernel_pkg.clone(),
+        kernel_version: kernel_version.clone(),
+        busybox_version: busybox_version.clone(),
+        faultline_hash: manifest::hash_hex(&faultline_bin),
+        init_version: INIT_VERSION,
+        init_hash: manifest::hash_hex(INIT_SCRIPT.as_bytes()),
+        modules: MODULES.iter().map(|(m, _)| m.to_string()).collect(),
+    };
+    let old = manifest::load(&manifest_path);
+    let present = kernel_out.is_file() && initrd_out.is_file();
+    let Some(reason) = manifest::rebuild_reason(old.as_ref(), &new, present, opts.force) else {
+        progress(start, "image up to date");
+        return Ok(ImageResult { kernel: kernel_out, initramfs: initrd_out, rebuilt: false, manifest: new });
+    };
+    progress(start, &format!("building image ({reason})"));
+    // A half-built image must not look current.
+    let _ = std::fs::remove_file(&manifest_path);
+
+    let debs = work.join("debs");
+    let kdeb = download(&debs, &kernel_pkg, &kernel_version, start)?;
+    let bdeb = download(&debs, "busybox-static", &busybox_version, start)?;
+    let kdir = work.join("unpack/kernel");
+    let bdir = work.join("unpack/busybox");
+    progress(start, "unpacking");
+    unpack(&kdeb, &kdir)?;
+    unpack(&bdeb, &bdir)?;
+
+    // Kernel.
+    let boot = kdir.join("boot");
+    let vmlinuz = std::fs::read_dir(&boot)
+        .with_context(|| format!("reading {}", boot.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("vmlinuz-")))
+        .with_context(|| format!("no boot/vmlinuz-* in {}", kdeb.display()))?;
+    let kver = vmlinuz.file_name().unwrap_or_default().to_string_lossy()["vmlinuz-".len()..].to_string();
+    let tree = kdir.join("lib/modules").join(&kver);
+
+    // Modules.
+    progress(start, "resolving module dependencies");
+    let dep_text = match std::fs::read_to_string(tree.join("modules.dep")) {
+        Ok(t) => t,
+        Err(_) => modules::generate_dep(&tree)?,
+    };
+    let table = modules::DepTable::parse(&dep_text)?;
+    let builtin = modules::parse_builtin(&std::fs::read_to_string(tree.join("modules.builtin")).unwrap_or_default());
+    let order = table.resolve(MODULES, &builtin)?;
+    progress(start, &format!("{} modules: {}", order.len(), order.iter().map(|p| modules::module_name(p)).collect::<Vec<_>>().join(" ")));
+
+    // Busybox.
+    let busybox = bdir.join("bin/busybox");
+    let applets = run(Command::new(&busybox).arg("--list"), "busybox --list")?;
+
+    // Libraries of the faultline binary.
+    let ldd = run(Command::new("ldd").arg(&opts.faultline), "ldd on the faultline binary")
+        .unwrap_or_default();
+    let libs = parse_ldd(&ldd);
+
+    progress(start, "writing initramfs");
+    let tmp = work.join("initramfs.gz.tmp");
+    let file = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    let gz = flate2::write::GzEncoder::new(std::io::BufWriter::new(file), flate2::Compression::new(6));
+    let mut c = CpioWriter::new(gz);
+    for d in ["dev", "proc", "sys", "tmp", "run", "sbin", "etc/faultline"] {
+        c.dir(d, 0o755)?;
+    }
+    c.char_dev("dev/console", 0o600, 5, 1)?;
+    c.char_dev("dev/null", 0o666, 1, 3)?;
+    c.file("bin/busybox", 0o755, &std::fs::read(&busybox)?)?;
+    for a in applets.lines().map(str::trim).filter(|a| !a.is_empty() && *a != "busybox") {
+        c.symlink(&format!("bin/{a}"), "busybox")?;
+    }
+    c.file("init", 0o755, INIT_SCRIPT.as_bytes())?;
+    c.file("bin/faultline", 0o755, &faultline_bin)?;
+    for lib in &libs {
+        let data = std::fs::read(lib).with_context(|| format!("reading {lib}"))?;
+        c.file(lib, 0o755, &data)?;
+    }
+    let mut list = String::new();
+    for m in &order {
+        let data = modules::read_module(&tree.join(m))?;
+        let dest = modules::plain_ko(m);
+        c.file(&format!("lib/modules/{dest}"), 0o644, &data)?;
+        list.push_str(&dest);
+        list.push('\n');
+    }
+    c.file("etc/faultline/modules", 0o644, list.as_bytes())?;
+    c.file("etc/faultline/manifest.json", 0o644, serde_json::to_string_pretty(&new)?.as_bytes())?;
+    let gz = c.finish()?;
+    let mut buf = gz.finish()?;
+    buf.flush()?;
+    drop(buf);
+    std::fs::rename(&tmp, &initrd_out)?;
+    std::fs::copy(&vmlinuz, &kernel_out)?;
+    std::fs::write(&manifest_path, serde_json::to_string_pretty(&new)? + "\n")?;
+    let size = std::fs::metadata(&initrd_out)?.len();
+    progress(start, &format!("done: initramfs {:.1} MiB, {} libraries", size as f64 / 1048576.0, libs.len()));
+    Ok(ImageResult { kernel: kernel_out, initramfs: initrd_out, rebuilt: true, manifest: new })
+}
