@@ -16,8 +16,9 @@
 //!   answers interrupts, so the console may show soft-lockup or hung-task
 //!   warnings later. Seen from outside: the heartbeat stops.
 
+use std::io::BufRead as _;
 use std::io::Write as _;
-use std::process::{Child, Command};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
@@ -67,9 +68,19 @@ pub fn apply(s: &Settings) {
         Some(true) => {
             let dev = &s.swap_device;
             let ok = std::path::Path::new(dev).exists()
-                && Command::new("mkswap").arg(dev).status().is_ok_and(|st| st.success())
-                && Command::new("swapon").arg(dev).status().is_ok_and(|st| st.success());
-            say(&if ok { format!("swap on {dev}") } else { format!("swap on {dev} failed") });
+                && Command::new("mkswap")
+                    .arg(dev)
+                    .status()
+                    .is_ok_and(|st| st.success())
+                && Command::new("swapon")
+                    .arg(dev)
+                    .status()
+                    .is_ok_and(|st| st.success());
+            say(&if ok {
+                format!("swap on {dev}")
+            } else {
+                format!("swap on {dev} failed")
+            });
         }
         Some(false) => {
             let _ = Command::new("swapoff").arg("-a").status();
@@ -92,16 +103,43 @@ fn start_stress(s: &Settings) -> Option<Child> {
     let mut cmd = Command::new(exe);
     cmd.arg("stress");
     for (k, v) in params {
-        cmd.arg(format!("--{k}={v}"));
+        if v.is_empty() {
+            cmd.arg(format!("--{k}"));
+        } else {
+            cmd.arg(format!("--{k}={v}"));
+        }
     }
     cmd.arg(format!("--filename={}", s.disk)).arg("--force");
     say(&format!("stress: {cmd:?}"));
+    // Piped, not the console: no progress lines (not a TTY), and every
+    // line of the report is forwarded whole, so a heartbeat never lands in
+    // the middle of one.
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     match cmd.spawn() {
-        Ok(c) => Some(c),
+        Ok(mut c) => {
+            if let Some(out) = c.stdout.take() {
+                std::thread::spawn(move || forward(out));
+            }
+            if let Some(err) = c.stderr.take() {
+                std::thread::spawn(move || forward(err));
+            }
+            Some(c)
+        }
         Err(e) => {
             say(&format!("stress failed to start: {e}"));
             None
         }
+    }
+}
+
+/// Copies a child's output to the console line by line, each line prefixed
+/// with `faultline-stress: `.
+fn forward(r: impl std::io::Read) {
+    for line in std::io::BufReader::new(r).lines() {
+        let Ok(line) = line else { break };
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "faultline-stress: {line}");
+        let _ = out.flush();
     }
 }
 
@@ -146,7 +184,11 @@ pub fn run(s: &Settings) -> Result<()> {
     let start = Instant::now();
     let mut deadline = s.inject.as_ref().map(|i| {
         let t = draw_exponential(i.mean_seconds, s.seed);
-        say(&format!("{:?} injection in {t:.1}s (mean {}s, seed {})", i.kind, i.mean_seconds, s.seed).to_lowercase());
+        say(&format!(
+            "{:?} injection in {t:.1}s (mean {}s, seed {})",
+            i.kind, i.mean_seconds, s.seed
+        )
+        .to_lowercase());
         (i.kind, start + Duration::from_secs_f64(t))
     });
     let period = Duration::from_secs_f64(s.heartbeat_seconds);

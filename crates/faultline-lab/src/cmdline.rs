@@ -9,7 +9,7 @@
 //! | `faultline.sysctl=K=V,K=V` | sysctls (`vm.swappiness=10`), written to `/proc/sys` |
 //! | `faultline.inject=panic:MEAN` or `freeze:MEAN` | inject a failure after an exponential time of mean MEAN seconds |
 //! | `faultline.seed=N` | seed of that draw (default 0) |
-//! | `faultline.stress=K=V,K=V` | run `faultline stress --K=V ... --filename=/dev/vda --force` in the guest |
+//! | `faultline.stress=K=V,FLAG,...` | run `faultline stress --K=V --FLAG ... --filename=/dev/vda --force` in the guest |
 //! | `faultline.disk=PATH` | the stress target (default `/dev/vda`) |
 
 use anyhow::{Context as _, Result, bail};
@@ -105,28 +105,43 @@ pub fn parse(cmdline: &str) -> Result<Settings> {
             }
             "sysctl" => s.sysctls.extend(pairs(value, "faultline.sysctl")?),
             "inject" => {
-                let (kind, mean) = value
-                    .split_once(':')
-                    .with_context(|| format!("faultline.inject={value}: give panic:SECONDS or freeze:SECONDS"))?;
+                let (kind, mean) = value.split_once(':').with_context(|| {
+                    format!("faultline.inject={value}: give panic:SECONDS or freeze:SECONDS")
+                })?;
                 let kind = match kind {
                     "panic" => InjectKind::Panic,
                     "freeze" => InjectKind::Freeze,
                     _ => bail!("faultline.inject={value}: panic or freeze"),
                 };
-                let mean: f64 = mean
-                    .parse()
-                    .with_context(|| format!("faultline.inject={value}: {mean:?} is not seconds"))?;
+                let mean: f64 = mean.parse().with_context(|| {
+                    format!("faultline.inject={value}: {mean:?} is not seconds")
+                })?;
                 if !(mean.is_finite() && mean > 0.0) {
                     bail!("faultline.inject={value}: the mean must be positive");
                 }
-                s.inject = Some(Inject { kind, mean_seconds: mean });
+                s.inject = Some(Inject {
+                    kind,
+                    mean_seconds: mean,
+                });
             }
             "seed" => {
                 s.seed = value
                     .parse()
                     .with_context(|| format!("faultline.seed={value}: not a number"))?
             }
-            "stress" => s.stress = Some(pairs(value, "faultline.stress")?),
+            "stress" => {
+                // `time_based` alone is a flag: value "".
+                s.stress = Some(
+                    value
+                        .split(',')
+                        .filter(|w| !w.is_empty())
+                        .map(|w| {
+                            let (k, v) = w.split_once('=').unwrap_or((w, ""));
+                            (k.to_string(), v.to_string())
+                        })
+                        .collect(),
+                )
+            }
             "disk" => s.disk = value.to_string(),
             _ => bail!("unknown setting faultline.{key}"),
         }

@@ -42,12 +42,19 @@ pub struct Entry {
 }
 
 fn clean(path: &str) -> String {
-    path.trim_start_matches('/').trim_end_matches('/').to_string()
+    path.trim_start_matches('/')
+        .trim_end_matches('/')
+        .to_string()
 }
 
 impl<W: Write> CpioWriter<W> {
     pub fn new(out: W) -> Self {
-        Self { out, written: 0, ino: 0, dirs: BTreeSet::new() }
+        Self {
+            out,
+            written: 0,
+            ino: 0,
+            dirs: BTreeSet::new(),
+        }
     }
 
     fn entry(&mut self, name: &str, mode: u32, rdev: (u32, u32), data: &[u8]) -> io::Result<()> {
@@ -180,7 +187,12 @@ pub fn read_newc(mut b: &[u8]) -> io::Result<Vec<Entry>> {
         if name == "TRAILER!!!" {
             return Ok(out);
         }
-        out.push(Entry { name, mode, rdev, data });
+        out.push(Entry {
+            name,
+            mode,
+            rdev,
+            data,
+        });
         b = &b[next.min(b.len())..];
     }
 }

@@ -7,7 +7,7 @@
 //! | path | what |
 //! |---|---|
 //! | `debs/` | the downloaded `.deb` files |
-//! | `unpack/kernel`, `unpack/busybox` | `dpkg-deb -x` of them |
+//! | `unpack/kernel`, `unpack/busybox` | `dpkg-deb -x` of them (removed after a build) |
 //! | `vmlinuz` | the kernel (copied from `boot/vmlinuz-*`) |
 //! | `initramfs.gz` | newc cpio, gzip |
 //! | `manifest.json` | the inputs the two were built from |
@@ -82,7 +82,8 @@ pub fn default_work_dir() -> Result<PathBuf> {
     if let Some(x) = std::env::var_os("XDG_CACHE_HOME").filter(|x| !x.is_empty()) {
         return Ok(PathBuf::from(x).join("faultline/lab"));
     }
-    let home = std::env::var_os("HOME").context("neither XDG_CACHE_HOME nor HOME is set: give --work")?;
+    let home =
+        std::env::var_os("HOME").context("neither XDG_CACHE_HOME nor HOME is set: give --work")?;
     Ok(PathBuf::from(home).join(".cache/faultline/lab"))
 }
 
@@ -95,7 +96,9 @@ fn need_tool(name: &str) -> Result<()> {
         .map(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
         .unwrap_or(false);
     if !found {
-        bail!("{name} not found: faultline lab image needs a Debian-like host with apt-get, apt-cache and dpkg-deb");
+        bail!(
+            "{name} not found: faultline lab image needs a Debian-like host with apt-get, apt-cache and dpkg-deb"
+        );
     }
     Ok(())
 }
@@ -117,7 +120,12 @@ fn run(cmd: &mut Command, what: &str) -> Result<String> {
 pub fn parse_depends(text: &str, prefix: &str) -> Option<String> {
     text.lines()
         .filter_map(|l| l.trim().strip_prefix("Depends:"))
-        .map(|d| d.trim().trim_start_matches('<').trim_end_matches('>').to_string())
+        .map(|d| {
+            d.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string()
+        })
         .find(|d| d.starts_with(prefix))
 }
 
@@ -133,7 +141,8 @@ fn candidate_version(pkg: &str) -> Result<String> {
         Command::new("apt-cache").args(["show", "--no-all-versions", pkg]),
         &format!("apt-cache show {pkg}"),
     )?;
-    parse_version(&out).with_context(|| format!("apt-cache show {pkg}: no Version (run apt-get update?)"))
+    parse_version(&out)
+        .with_context(|| format!("apt-cache show {pkg}: no Version (run apt-get update?)"))
 }
 
 /// Downloads `pkg` into `debs` unless a `.deb` of that version is there.
@@ -144,7 +153,11 @@ fn download(debs: &Path, pkg: &str, version: &str, start: Instant) -> Result<Pat
     let find = || -> Result<Option<PathBuf>> {
         for e in std::fs::read_dir(debs)? {
             let p = e?.path();
-            let n = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let n = p
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             if n.starts_with(&want) && n.ends_with(".deb") {
                 return Ok(Some(p));
             }
@@ -158,11 +171,20 @@ fn download(debs: &Path, pkg: &str, version: &str, start: Instant) -> Result<Pat
     progress(start, &format!("downloading {pkg} {version}"));
     let t = Instant::now();
     run(
-        Command::new("apt-get").args(["download", "-q", &format!("{pkg}={version}")]).current_dir(debs),
+        Command::new("apt-get")
+            .args(["download", "-q", &format!("{pkg}={version}")])
+            .current_dir(debs),
         &format!("apt-get download {pkg} (network or apt sources?)"),
     )?;
     let p = find()?.with_context(|| format!("apt-get download {pkg} left no {want}*.deb"))?;
-    progress(start, &format!("downloaded {} in {:.1}s", p.display(), t.elapsed().as_secs_f64()));
+    progress(
+        start,
+        &format!(
+            "downloaded {} in {:.1}s",
+            p.display(),
+            t.elapsed().as_secs_f64()
+        ),
+    );
     Ok(p)
 }
 
@@ -213,7 +235,10 @@ pub fn build(opts: &ImageOptions) -> Result<ImageResult> {
         &format!("apt-cache depends {}", opts.kernel_package),
     )?;
     let kernel_pkg = parse_depends(&deps, "linux-image-").with_context(|| {
-        format!("{} names no linux-image-* dependency (run apt-get update?)", opts.kernel_package)
+        format!(
+            "{} names no linux-image-* dependency (run apt-get update?)",
+            opts.kernel_package
+        )
     })?;
     let kernel_version = candidate_version(&kernel_pkg)?;
     let busybox_version = candidate_version("busybox-static")?;
@@ -233,7 +258,12 @@ pub fn build(opts: &ImageOptions) -> Result<ImageResult> {
     let present = kernel_out.is_file() && initrd_out.is_file();
     let Some(reason) = manifest::rebuild_reason(old.as_ref(), &new, present, opts.force) else {
         progress(start, "image up to date");
-        return Ok(ImageResult { kernel: kernel_out, initramfs: initrd_out, rebuilt: false, manifest: new });
+        return Ok(ImageResult {
+            kernel: kernel_out,
+            initramfs: initrd_out,
+            rebuilt: false,
+            manifest: new,
+        });
     };
     progress(start, &format!("building image ({reason})"));
     // A half-built image must not look current.
@@ -253,9 +283,13 @@ pub fn build(opts: &ImageOptions) -> Result<ImageResult> {
     let vmlinuz = std::fs::read_dir(&boot)
         .with_context(|| format!("reading {}", boot.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("vmlinuz-")))
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("vmlinuz-"))
+        })
         .with_context(|| format!("no boot/vmlinuz-* in {}", kdeb.display()))?;
-    let kver = vmlinuz.file_name().unwrap_or_default().to_string_lossy()["vmlinuz-".len()..].to_string();
+    let kver =
+        vmlinuz.file_name().unwrap_or_default().to_string_lossy()["vmlinuz-".len()..].to_string();
     let tree = kdir.join("lib/modules").join(&kver);
 
     // Modules.
@@ -265,23 +299,41 @@ pub fn build(opts: &ImageOptions) -> Result<ImageResult> {
         Err(_) => modules::generate_dep(&tree)?,
     };
     let table = modules::DepTable::parse(&dep_text)?;
-    let builtin = modules::parse_builtin(&std::fs::read_to_string(tree.join("modules.builtin")).unwrap_or_default());
+    let builtin = modules::parse_builtin(
+        &std::fs::read_to_string(tree.join("modules.builtin")).unwrap_or_default(),
+    );
     let order = table.resolve(MODULES, &builtin)?;
-    progress(start, &format!("{} modules: {}", order.len(), order.iter().map(|p| modules::module_name(p)).collect::<Vec<_>>().join(" ")));
+    progress(
+        start,
+        &format!(
+            "{} modules: {}",
+            order.len(),
+            order
+                .iter()
+                .map(|p| modules::module_name(p))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+    );
 
     // Busybox.
     let busybox = bdir.join("bin/busybox");
     let applets = run(Command::new(&busybox).arg("--list"), "busybox --list")?;
 
     // Libraries of the faultline binary.
-    let ldd = run(Command::new("ldd").arg(&opts.faultline), "ldd on the faultline binary")
-        .unwrap_or_default();
+    let ldd = run(
+        Command::new("ldd").arg(&opts.faultline),
+        "ldd on the faultline binary",
+    )
+    .unwrap_or_default();
     let libs = parse_ldd(&ldd);
 
     progress(start, "writing initramfs");
     let tmp = work.join("initramfs.gz.tmp");
-    let file = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-    let gz = flate2::write::GzEncoder::new(std::io::BufWriter::new(file), flate2::Compression::new(6));
+    let file =
+        std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    let gz =
+        flate2::write::GzEncoder::new(std::io::BufWriter::new(file), flate2::Compression::new(6));
     let mut c = CpioWriter::new(gz);
     for d in ["dev", "proc", "sys", "tmp", "run", "sbin", "etc/faultline"] {
         c.dir(d, 0o755)?;
@@ -289,7 +341,11 @@ pub fn build(opts: &ImageOptions) -> Result<ImageResult> {
     c.char_dev("dev/console", 0o600, 5, 1)?;
     c.char_dev("dev/null", 0o666, 1, 3)?;
     c.file("bin/busybox", 0o755, &std::fs::read(&busybox)?)?;
-    for a in applets.lines().map(str::trim).filter(|a| !a.is_empty() && *a != "busybox") {
+    for a in applets
+        .lines()
+        .map(str::trim)
+        .filter(|a| !a.is_empty() && *a != "busybox")
+    {
         c.symlink(&format!("bin/{a}"), "busybox")?;
     }
     c.file("init", 0o755, INIT_SCRIPT.as_bytes())?;
@@ -307,7 +363,11 @@ pub fn build(opts: &ImageOptions) -> Result<ImageResult> {
         list.push('\n');
     }
     c.file("etc/faultline/modules", 0o644, list.as_bytes())?;
-    c.file("etc/faultline/manifest.json", 0o644, serde_json::to_string_pretty(&new)?.as_bytes())?;
+    c.file(
+        "etc/faultline/manifest.json",
+        0o644,
+        serde_json::to_string_pretty(&new)?.as_bytes(),
+    )?;
     let gz = c.finish()?;
     let mut buf = gz.finish()?;
     buf.flush()?;
@@ -315,7 +375,22 @@ pub fn build(opts: &ImageOptions) -> Result<ImageResult> {
     std::fs::rename(&tmp, &initrd_out)?;
     std::fs::copy(&vmlinuz, &kernel_out)?;
     std::fs::write(&manifest_path, serde_json::to_string_pretty(&new)? + "\n")?;
+    // The unpacked trees (about 110 MiB) are not needed any more; the .debs
+    // stay for the next rebuild.
+    let _ = std::fs::remove_dir_all(work.join("unpack"));
     let size = std::fs::metadata(&initrd_out)?.len();
-    progress(start, &format!("done: initramfs {:.1} MiB, {} libraries", size as f64 / 1048576.0, libs.len()));
-    Ok(ImageResult { kernel: kernel_out, initramfs: initrd_out, rebuilt: true, manifest: new })
+    progress(
+        start,
+        &format!(
+            "done: initramfs {:.1} MiB, {} libraries",
+            size as f64 / 1048576.0,
+            libs.len()
+        ),
+    );
+    Ok(ImageResult {
+        kernel: kernel_out,
+        initramfs: initrd_out,
+        rebuilt: true,
+        manifest: new,
+    })
 }

@@ -130,7 +130,10 @@ pub fn read_module(path: &Path) -> Result<Vec<u8>> {
         return zstd::decode_all(&raw[..]).with_context(|| format!("unzstd {}", path.display()));
     }
     if name.ends_with(".ko.xz") || name.ends_with(".ko.gz") {
-        bail!("{}: compressed modules other than zstd are not supported", path.display());
+        bail!(
+            "{}: compressed modules other than zstd are not supported",
+            path.display()
+        );
     }
     Ok(raw)
 }
