@@ -12,6 +12,8 @@ use serde::Serialize;
 mod lab_agent;
 #[path = "lab_image.rs"]
 mod lab_image;
+#[path = "lab_run.rs"]
+mod lab_run;
 
 #[derive(Args)]
 pub struct LabArgs {
@@ -28,6 +30,12 @@ enum LabCommand {
     /// Build the guest kernel and initramfs (cached; rebuilt when inputs
     /// change).
     Image(lab_image::ImageArgs),
+    /// Run an experiment (EXPERIMENT.toml): configurations x repetitions of
+    /// guests under QEMU, each until its first failure or the time limit.
+    Run(lab_run::RunArgs),
+    /// Per configuration: failure rate, MTTF, Kaplan-Meier survival; the
+    /// log-rank test across configurations.
+    Report(lab_run::ReportArgs),
     /// The in-guest agent, run by the guest's /init.
     #[command(hide = true)]
     Agent(lab_agent::AgentArgs),
@@ -170,6 +178,8 @@ pub fn run(args: LabArgs) -> Result<ExitCode> {
     match args.command {
         LabCommand::Soak(a) => soak(a),
         LabCommand::Image(a) => lab_image::run(a),
+        LabCommand::Run(a) => lab_run::run(a),
+        LabCommand::Report(a) => lab_run::report(a),
         LabCommand::Agent(a) => lab_agent::run(a),
     }
 }
