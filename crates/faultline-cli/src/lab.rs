@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Subcommand};
+use faultline_lab::experiment::parse_seconds;
+use faultline_lab::report::human_s;
 use serde::Serialize;
 
 #[path = "lab_agent.rs"]
@@ -72,49 +74,27 @@ struct SoakArgs {
     json: bool,
 }
 
-/// A duration in hours, from `90s`, `45m`, `1h`, `1h30m`, `2d`, `1.5h` or a
-/// bare number of hours.
+/// A duration in hours, from `90s`, `45m`, `1h`, `1h30m`, `2d`, `1.5h`
+/// (the lab's duration syntax, `faultline_lab::experiment::parse_seconds`)
+/// or a bare number of hours.
 fn parse_duration(s: &str) -> Result<f64, String> {
     let t = s.trim();
-    if let Ok(h) = t.parse::<f64>() {
-        return check_hours(h, s);
-    }
-    let mut hours = 0.0;
-    let mut number = String::new();
-    let mut any = false;
-    for c in t.chars() {
-        if c.is_ascii_digit() || c == '.' {
-            number.push(c);
-            continue;
-        }
-        let scale = match c {
-            's' => 1.0 / 3600.0,
-            'm' => 1.0 / 60.0,
-            'h' => 1.0,
-            'd' => 24.0,
-            'w' => 168.0,
-            _ => return Err(format!("{s:?}: unknown unit {c:?} (use s, m, h, d, w)")),
-        };
-        let n: f64 = number
-            .parse()
-            .map_err(|_| format!("{s:?}: a number must come before {c:?}"))?;
-        hours += n * scale;
-        number.clear();
-        any = true;
-    }
-    if !number.is_empty() || !any {
-        return Err(format!(
-            "{s:?}: not a duration (examples: 90s, 45m, 1h30m, 2d)"
-        ));
-    }
-    check_hours(hours, s)
-}
-
-fn check_hours(h: f64, s: &str) -> Result<f64, String> {
-    if h.is_finite() && h > 0.0 {
-        Ok(h)
-    } else {
-        Err(format!("{s:?}: a duration must be positive"))
+    let hours = match t.parse::<f64>() {
+        Ok(h) => Some(h),
+        Err(_) => parse_seconds(t).map(|secs| secs / 3600.0),
+    };
+    match hours {
+        Some(h) if h.is_finite() && h > 0.0 => Ok(h),
+        Some(_) => Err(format!("{s:?}: a duration must be positive")),
+        None => match t
+            .chars()
+            .find(|c| !(c.is_ascii_digit() || ".smhdw".contains(*c)))
+        {
+            Some(c) => Err(format!("{s:?}: unknown unit {c:?} (use s, m, h, d, w)")),
+            None => Err(format!(
+                "{s:?}: not a duration (examples: 90s, 45m, 1h30m, 2d)"
+            )),
+        },
     }
 }
 
@@ -129,27 +109,9 @@ fn parse_baseline(s: &str) -> Result<(u64, f64), String> {
     Ok((k, parse_duration(t)?))
 }
 
-/// `3h 00m`, `45m 10s`, `2d 4h`: hours as people read them.
+/// Hours as people read them (`3h 00m`, `45m 10s`, `2d 4h`).
 fn human(hours: f64) -> String {
-    if !hours.is_finite() {
-        return "forever".into();
-    }
-    let secs = (hours * 3600.0).round() as u64;
-    let (d, h, m, s) = (
-        secs / 86_400,
-        secs % 86_400 / 3600,
-        secs % 3600 / 60,
-        secs % 60,
-    );
-    if d > 0 {
-        format!("{d}d {h}h")
-    } else if h > 0 {
-        format!("{h}h {m:02}m")
-    } else if m > 0 {
-        format!("{m}m {s:02}s")
-    } else {
-        format!("{s}s")
-    }
+    human_s(hours * 3600.0)
 }
 
 #[derive(Serialize)]
@@ -337,6 +299,7 @@ mod tests {
         assert_eq!(human(20f64.ln()), "2h 59m");
         assert_eq!(human(0.5), "30m 00s");
         assert_eq!(human(50.0), "2d 2h");
-        assert_eq!(human(1.0 / 3600.0), "1s");
+        // Under ten seconds the lab shows tenths.
+        assert_eq!(human(1.0 / 3600.0), "1.0s");
     }
 }

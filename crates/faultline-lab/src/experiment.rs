@@ -231,7 +231,7 @@ impl Src<'_> {
     }
 }
 
-/// Seconds from `90s`, `45m`, `1h30m`, `2d` or a bare number of seconds.
+/// Seconds from `90s`, `45m`, `1h30m`, `2d`, `1w` or a bare number of seconds.
 pub fn parse_seconds(s: &str) -> Option<f64> {
     let t = s.trim();
     if let Ok(x) = t.parse::<f64>() {
@@ -248,6 +248,7 @@ pub fn parse_seconds(s: &str) -> Option<f64> {
             'm' => 60.0,
             'h' => 3600.0,
             'd' => 86_400.0,
+            'w' => 604_800.0,
             _ => return None,
         };
         total += number.parse::<f64>().ok()? * scale;
