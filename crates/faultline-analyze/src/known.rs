@@ -95,26 +95,35 @@ impl KnownIndex {
         }
     }
 
-    /// The known issues of a set of crashes, with how many match each.
-    pub fn for_crashes(&self, crashes: &[&Crash]) -> Vec<KnownIssueRef> {
+    /// The known issues of crashes given as (title, how many crashes), with
+    /// how many crashes match each.
+    pub fn for_titles<'t>(
+        &self,
+        titles: impl IntoIterator<Item = (&'t str, usize)>,
+    ) -> Vec<KnownIssueRef> {
         let mut out: Vec<KnownIssueRef> = Vec::new();
-        for c in crashes {
+        for (title, n) in titles {
             for k in self
                 .by_title
-                .get(&c.title)
+                .get(title)
                 .map(Vec::as_slice)
                 .unwrap_or_default()
             {
                 match out.iter_mut().find(|o| o.id == k.id) {
-                    Some(o) => o.crashes += 1,
+                    Some(o) => o.crashes += n,
                     None => out.push(KnownIssueRef {
-                        crashes: 1,
+                        crashes: n,
                         ..k.clone()
                     }),
                 }
             }
         }
-        out.sort_by(|a, b| b.crashes.cmp(&a.crashes).then(b.severity.cmp(&a.severity)));
+        out.sort_by(|a, b| {
+            b.crashes
+                .cmp(&a.crashes)
+                .then(b.severity.cmp(&a.severity))
+                .then(a.id.cmp(&b.id))
+        });
         out
     }
 

@@ -158,12 +158,20 @@ pub fn analyze(
     }
     if let Some(kb) = &opts.kb {
         let index = known::KnownIndex::new(kb, reports, events, &merged.crashes);
+        // Known issues follow crash titles: count the crashes of each title
+        // once, rather than walking every crash for every group.
+        let mut per_title: std::collections::HashMap<&str, usize> =
+            std::collections::HashMap::new();
+        for c in &merged.crashes {
+            *per_title.entry(c.title.as_str()).or_insert(0) += 1;
+        }
         for a in &mut analyses {
-            let members: Vec<&Crash> = match &a.title {
-                Some(t) => merged.crashes.iter().filter(|c| &c.title == t).collect(),
-                None => merged.crashes.iter().collect(),
+            a.known_issues = match &a.title {
+                Some(t) => {
+                    index.for_titles(per_title.get_key_value(t.as_str()).map(|(t, n)| (*t, *n)))
+                }
+                None => index.for_titles(per_title.iter().map(|(t, n)| (*t, *n))),
             };
-            a.known_issues = index.for_crashes(&members);
             for p in &mut a.precursors {
                 p.known_issues = index.for_template(&p.template);
             }
