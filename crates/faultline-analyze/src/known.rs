@@ -22,6 +22,25 @@ pub struct KnownIssueRef {
     pub crashes: usize,
 }
 
+/// A found crash report as the knowledge base sees it.
+pub fn report_view(r: &FoundReport) -> ReportView<'_> {
+    ReportView {
+        title: &r.report.title,
+        kind: r.report.kind.as_str(),
+        frames: &r.report.frames,
+        text: &r.report.text,
+    }
+}
+
+/// A found notable event as the knowledge base sees it.
+pub fn event_view(e: &FoundEvent) -> EventView<'_> {
+    EventView {
+        rule: &e.rule,
+        template: &e.template,
+        message: &e.message,
+    }
+}
+
 fn reference(i: &faultline_kb::KnownIssue) -> KnownIssueRef {
     KnownIssueRef {
         id: i.id.clone(),
@@ -49,13 +68,7 @@ impl KnownIndex {
     ) -> KnownIndex {
         let mut by_title: HashMap<String, Vec<KnownIssueRef>> = HashMap::new();
         for r in reports {
-            let view = ReportView {
-                title: &r.report.title,
-                kind: r.report.kind.as_str(),
-                frames: &r.report.frames,
-                text: &r.report.text,
-            };
-            let found = kb.for_report(&view);
+            let found = kb.for_report(&report_view(r));
             let slot = by_title.entry(r.report.title.clone()).or_default();
             for i in found {
                 if !slot.iter().any(|k| k.id == i.id) {
@@ -81,12 +94,11 @@ impl KnownIndex {
             if by_template.contains_key(&e.template) {
                 continue;
             }
-            let view = EventView {
-                rule: &e.rule,
-                template: &e.template,
-                message: &e.message,
-            };
-            let refs = kb.for_event(&view).into_iter().map(reference).collect();
+            let refs = kb
+                .for_event(&event_view(e))
+                .into_iter()
+                .map(reference)
+                .collect();
             by_template.insert(e.template.clone(), refs);
         }
         KnownIndex {

@@ -27,7 +27,7 @@ pub use crashes::{Crash, merge_crashes};
 pub use exposure::{MachineExposure, machine_exposure};
 pub use factors::{Factor, Rate};
 pub use hypotheses::{Confounding, Experiment, Hypothesis};
-pub use known::KnownIssueRef;
+pub use known::{KnownIssueRef, event_view, report_view};
 pub use timing::{EventProximity, HostConcentration, Precursor, TimeOfDay};
 
 /// How to run the analyses.

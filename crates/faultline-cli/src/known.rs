@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use faultline_kb::{EventView, KnowledgeBase, ReportView};
+use faultline_kb::KnowledgeBase;
 use faultline_scan::{FoundEvent, FoundReport};
 use serde::Serialize;
 
@@ -22,22 +22,7 @@ pub fn load(dirs: impl IntoIterator<Item = PathBuf>) -> (KnowledgeBase, bool) {
     (kb, trouble)
 }
 
-pub fn report_view(r: &FoundReport) -> ReportView<'_> {
-    ReportView {
-        title: &r.report.title,
-        kind: r.report.kind.as_str(),
-        frames: &r.report.frames,
-        text: &r.report.text,
-    }
-}
-
-pub fn event_view(e: &FoundEvent) -> EventView<'_> {
-    EventView {
-        rule: &e.rule,
-        template: &e.template,
-        message: &e.message,
-    }
-}
+pub use faultline_analyze::{event_view, report_view};
 
 /// A known issue some findings match, for `scan` output.
 #[derive(Debug, Serialize)]
