@@ -68,13 +68,13 @@ pub fn merge_crashes(case: &Case, reports: &[FoundReport]) -> Merged {
                 title: r.report.title.clone(),
                 signature: r.report.signature.clone(),
                 kind: Some(r.report.kind),
-                sources: vec![format!("{}:{}", r.file, r.line)],
+                sources: vec![format!("{}:{}", case.relative(&r.file), r.line)],
             }
         })
         .collect();
     for k in &case.known_crashes {
         let (machine, known) = resolve(Some(&k.machine));
-        let source = format!("{}:{}", k.file, k.line);
+        let source = format!("{}:{}", case.relative(&k.file), k.line);
         let same = crashes.iter_mut().find(|c| {
             c.machine == machine
                 && c.time.is_some_and(|t| {

@@ -404,6 +404,15 @@ impl Case {
         self.find(name).and_then(|i| self.machines.get(i))
     }
 
+    /// A file of the case as reports show it: relative to the case folder
+    /// (`logs/web01/kern.log`), so it reads the same wherever the case lives;
+    /// a file outside the case is left as it is.
+    pub fn relative(&self, file: &str) -> String {
+        Path::new(file)
+            .strip_prefix(&self.root)
+            .map_or_else(|_| file.to_string(), |p| p.display().to_string())
+    }
+
     /// Whether an event's scope covers a machine (attribute scopes compare
     /// text case-insensitively; numbers by value). `host=X` covers the
     /// guests whose inventory host is X and X itself; `kind=host|guest`

@@ -254,15 +254,8 @@ fn sightings(
                 .map_or_else(|| m.to_string(), |x| x.name.clone()),
         )
     };
-    // Shown relative to the case folder: short enough to read in the text
-    // report wherever the case lives, and still a path from the case.
-    let relative = |file: &str| -> String {
-        std::path::Path::new(file)
-            .strip_prefix(&case.root)
-            .map_or_else(|_| file.to_string(), |p| p.display().to_string())
-    };
     let mut note = |machine: String, id: &str, file: &str, line: u64| {
-        let file = relative(file);
+        let file = case.relative(file);
         let s = by
             .entry((machine.clone(), id.to_string()))
             .or_insert_with(|| Sighting {

@@ -107,7 +107,8 @@ fn wrap(out: &mut String, first: &str, hang: &str, text: &str) {
     for word in text.split(' ') {
         let len = line.chars().count();
         if !fresh && len + 1 + word.chars().count() > WIDTH {
-            let _ = writeln!(out, "{line}");
+            // Double spaces split into empty words; none may end a line.
+            let _ = writeln!(out, "{}", line.trim_end());
             line = format!("{hang}{word}");
         } else {
             if !fresh {
