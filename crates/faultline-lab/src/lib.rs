@@ -1,13 +1,16 @@
 //! The reproduction lab: the guest image (`faultline lab image`) and the
 //! agent that runs inside the guest (`faultline lab agent`).
 
+pub mod accel;
 pub mod agent;
+pub mod bisect;
 pub mod cmdline;
 pub mod cpio;
 pub mod experiment;
 pub mod image;
 pub mod manifest;
 pub mod modules;
+pub mod qmp;
 pub mod report;
 pub mod results;
 pub mod runner;
