@@ -8,6 +8,7 @@ pub mod cmdline;
 pub mod cpio;
 pub mod experiment;
 pub mod image;
+pub mod lvm;
 pub mod manifest;
 pub mod modules;
 pub mod qmp;
