@@ -15,10 +15,14 @@ pub struct RunArgs {
     /// The experiment: configurations, repetitions, time limit, stress.
     #[arg(value_name = "EXPERIMENT.toml")]
     experiment: PathBuf,
-    /// Work folder: runs go to DIR/runs/<experiment>/ (results.jsonl, one
-    /// folder per run with its console.log).
+    /// Work folder: one folder per run under DIR/runs/<experiment>/ with
+    /// its console.log; the store at DIR/store.db unless --db.
     #[arg(long, value_name = "DIR", default_value = "lab-work")]
     work: PathBuf,
+    /// The store the runs are recorded in (default WORK/store.db; a case's
+    /// CASE/.faultline/store.db keeps them with the case).
+    #[arg(long, value_name = "PATH")]
+    db: Option<PathBuf>,
     /// Guests at once (overrides [run] parallel).
     #[arg(long, value_name = "N")]
     parallel: Option<u32>,
@@ -26,6 +30,13 @@ pub struct RunArgs {
     /// ~/.cache/faultline/lab), as `faultline lab image --work`.
     #[arg(long, value_name = "DIR")]
     image_cache: Option<PathBuf>,
+    /// Boot this kernel instead of the lab image's (with --initrd: a guest
+    /// of your own whose /init runs `faultline lab agent`).
+    #[arg(long, value_name = "FILE", requires = "initrd")]
+    kernel: Option<PathBuf>,
+    /// The initramfs for --kernel.
+    #[arg(long, value_name = "FILE", requires = "kernel")]
+    initrd: Option<PathBuf>,
     /// Print the records of the runs made as JSON lines instead of a summary.
     #[arg(long)]
     json: bool,
@@ -33,13 +44,20 @@ pub struct RunArgs {
 
 #[derive(Args)]
 pub struct ReportArgs {
-    /// A results.jsonl, or the experiment file (its results are read from
-    /// the work folder).
-    #[arg(value_name = "RESULTS.jsonl|EXPERIMENT.toml")]
+    /// The experiment file (its runs are read from the store of the work
+    /// folder), a store (its only experiment, or --experiment), or a
+    /// results.jsonl of an earlier faultline.
+    #[arg(value_name = "EXPERIMENT.toml|STORE.db|RESULTS.jsonl")]
     input: PathBuf,
     /// Work folder of `lab run` (when given the experiment file).
     #[arg(long, value_name = "DIR", default_value = "lab-work")]
     work: PathBuf,
+    /// The store (default WORK/store.db), when given the experiment file.
+    #[arg(long, value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// Which experiment of a store holding several.
+    #[arg(long, value_name = "NAME")]
+    experiment: Option<String>,
     /// Print one JSON document instead of text.
     #[arg(long)]
     json: bool,
@@ -60,17 +78,30 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
              apt-get install -t bookworm-backports qemu-system-x86 qemu-utils)"
         );
     }
-    let cache = match a.image_cache {
-        Some(c) => c,
-        None => faultline_lab::image::default_work_dir()?,
+    let (kernel, initramfs) = match (&a.kernel, &a.initrd) {
+        (Some(k), Some(i)) => {
+            for f in [k, i] {
+                if !f.is_file() {
+                    bail!("{}: no such file", f.display());
+                }
+            }
+            (k.clone(), i.clone())
+        }
+        _ => {
+            let cache = match &a.image_cache {
+                Some(c) => c.clone(),
+                None => faultline_lab::image::default_work_dir()?,
+            };
+            let exe = std::env::current_exe().context("finding the faultline binary")?;
+            let image = faultline_lab::image::build(&faultline_lab::image::ImageOptions {
+                work: cache,
+                kernel_package: "linux-image-cloud-amd64".into(),
+                force: false,
+                faultline: exe,
+            })?;
+            (image.kernel, image.initramfs)
+        }
     };
-    let exe = std::env::current_exe().context("finding the faultline binary")?;
-    let image = faultline_lab::image::build(&faultline_lab::image::ImageOptions {
-        work: cache,
-        kernel_package: "linux-image-cloud-amd64".into(),
-        force: false,
-        faultline: exe,
-    })?;
     let root = runner::experiment_root(&a.work, &e);
     let runs = e.configurations.len() * e.repetitions as usize;
     eprintln!(
@@ -83,7 +114,10 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         e.parallel
     );
     eprintln!("accelerator: {}", runner::ACCEL_NOTE);
-    eprintln!("results: {}", root.join("results.jsonl").display());
+    let db = a.db.clone().unwrap_or_else(|| a.work.join("store.db"));
+    let store = faultline_store::Store::open(&db)?;
+    eprintln!("results: {} (runs folder {})", db.display(), root.display());
+    let store = std::sync::Mutex::new(store);
     let stop = runner::install_interrupt_handler();
     let start = std::time::Instant::now();
     let say = |msg: &str| {
@@ -92,9 +126,11 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
     let records = runner::run_experiment(
         &e,
         &runner::RunOptions {
-            kernel: image.kernel,
-            initramfs: image.initramfs,
+            kernel,
+            initramfs,
             root: root.clone(),
+            store: &store,
+            accel: faultline_lab::accel::Accel::Tcg,
             qemu,
             parallel: e.parallel,
             stop,
@@ -123,12 +159,15 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
             count(Aborted),
             count(Error)
         )?;
-        writeln!(w, "results: {}", root.join("results.jsonl").display())?;
-        writeln!(
-            w,
-            "report:  faultline lab report {}",
-            root.join("results.jsonl").display()
-        )?;
+        writeln!(w, "results: {} (experiment {})", db.display(), e.name)?;
+        let mut again = format!("faultline lab report {}", a.experiment.display());
+        if a.work != Path::new("lab-work") {
+            again.push_str(&format!(" --work {}", a.work.display()));
+        }
+        if let Some(d) = &a.db {
+            again.push_str(&format!(" --db {}", d.display()));
+        }
+        writeln!(w, "report:  {again}")?;
     }
     w.flush()?;
     if stop.load(std::sync::atomic::Ordering::SeqCst) {
@@ -138,21 +177,60 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn results_path(input: &Path, work: &Path) -> Result<PathBuf> {
-    if input.extension().is_some_and(|x| x == "toml") {
-        let e = experiment::load(input)?;
-        Ok(runner::experiment_root(work, &e).join("results.jsonl"))
-    } else {
-        Ok(input.to_path_buf())
+/// The finished runs the report is about.
+fn report_records(a: &ReportArgs) -> Result<Vec<results::RunRecord>> {
+    let input = &a.input;
+    let ext = input.extension().and_then(|x| x.to_str()).unwrap_or("");
+    if ext == "jsonl" {
+        return results::read(input);
     }
+    let (db, wanted) = if ext == "toml" {
+        let e = experiment::load(input)?;
+        let db = a.db.clone().unwrap_or_else(|| a.work.join("store.db"));
+        (db, Some(a.experiment.clone().unwrap_or(e.name)))
+    } else {
+        (input.clone(), a.experiment.clone())
+    };
+    if !db.exists() {
+        bail!(
+            "{}: no store here (the runs of `faultline lab run` are recorded in WORK/store.db; \
+             give --work or --db)",
+            db.display()
+        );
+    }
+    let store = faultline_store::Store::open(&db)?;
+    let name = match wanted {
+        Some(n) => n,
+        None => {
+            let all = store.lab_experiments()?;
+            match all.as_slice() {
+                [] => bail!("{}: no lab runs recorded", db.display()),
+                [(n, _)] => n.clone(),
+                _ => bail!(
+                    "{}: several experiments ({}): choose one with --experiment",
+                    db.display(),
+                    all.iter()
+                        .map(|(n, c)| format!("{n}: {c} run(s)"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }
+        }
+    };
+    let (records, running) = results::stored(&store, Some(&name))?;
+    if running > 0 {
+        eprintln!(
+            "{running} run(s) of {name} still going (or their faultline was killed): not counted"
+        );
+    }
+    if records.is_empty() {
+        bail!("{}: no finished runs of experiment {name}", db.display());
+    }
+    Ok(records)
 }
 
 pub fn report(a: ReportArgs) -> Result<ExitCode> {
-    let path = results_path(&a.input, &a.work)?;
-    let records = results::read(&path)?;
-    if records.is_empty() {
-        bail!("{}: no runs recorded", path.display());
-    }
+    let records = report_records(&a)?;
     let r = report::build(&records)?;
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::new(stdout.lock());

@@ -116,7 +116,7 @@ fn faultline_lab_parse(path: &std::path::Path) {
         .arg(dir.path())
         .assert()
         .failure()
-        .stderr(predicate::str::contains("results.jsonl"))
+        .stderr(predicate::str::contains("no store here"))
         .stderr(predicate::str::contains(".toml:").not());
 }
 
@@ -163,4 +163,257 @@ fn injected_experiment_end_to_end() {
         "kernel panic: sysrq triggered crash"
     );
     assert_eq!(v["configurations"][1]["censored"], 3);
+}
+
+/// A QEMU stand-in: prints the agent's heartbeat five times a second and,
+/// when the kernel command line injects a panic, panics after three beats
+/// and exits 1 as `-action panic=exit-failure` makes QEMU do. Plus a
+/// `qemu-img` that makes empty disk files. The lab's bookkeeping (store
+/// rows, aborted runs, report) is tested with them in seconds; the real
+/// guest is `scripts/lab-smoke`'s.
+fn fake_qemu(dir: &std::path::Path) -> (std::path::PathBuf, String) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let qemu = bin.join("fake-qemu");
+    std::fs::write(
+        &qemu,
+        r#"#!/bin/bash
+append=""
+while [ $# -gt 0 ]; do
+    [ "$1" = "-append" ] && append="$2"
+    shift
+done
+echo "Linux version 6.1.0-fake (fake QEMU)"
+for i in $(seq 1 1000); do
+    echo "faultline-heartbeat $i $i.00"
+    if [[ $append == *faultline.inject=panic* ]] && [ "$i" -ge 3 ]; then
+        echo "sysrq: Trigger a crash"
+        echo "Kernel panic - not syncing: sysrq triggered crash"
+        exit 1
+    fi
+    sleep 0.2
+done
+"#,
+    )
+    .unwrap();
+    let img = bin.join("qemu-img");
+    std::fs::write(&img, "#!/bin/sh\n: > \"$5\"\n").unwrap();
+    for p in [&qemu, &img] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    (qemu, path)
+}
+
+const TWO_CONFIGS: &str = r#"
+name = "bookkeeping"
+[run]
+repetitions = 2
+time_limit = "2s"
+heartbeat_timeout = "1s"
+boot_timeout = "10s"
+[[configuration]]
+name = "panics"
+disk_format = "raw"
+inject = "panic:1"
+[[configuration]]
+name = "steady"
+disk_format = "qcow2"
+"#;
+
+fn lab_run(dir: &std::path::Path, exp: &std::path::Path) -> Command {
+    Command::from_std(lab_cmd(dir, exp))
+}
+
+fn lab_cmd(dir: &std::path::Path, exp: &std::path::Path) -> std::process::Command {
+    let (qemu, path) = fake_qemu(dir);
+    let kernel = dir.join("vmlinuz");
+    std::fs::write(&kernel, "not a kernel").unwrap();
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("faultline"));
+    c.env("FAULTLINE_QEMU", &qemu)
+        .env("PATH", path)
+        .args(["lab", "run"])
+        .arg(exp)
+        .arg("--work")
+        .arg(dir.join("work"))
+        .arg("--kernel")
+        .arg(&kernel)
+        .arg("--initrd")
+        .arg(&kernel);
+    c
+}
+
+fn report_json(dir: &std::path::Path, exp: &std::path::Path) -> Value {
+    let out = Command::cargo_bin("faultline")
+        .unwrap()
+        .args(["lab", "report", "--json"])
+        .arg(exp)
+        .arg("--work")
+        .arg(dir.join("work"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn runs_are_rows_of_the_store_and_the_report_reads_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = dir.path().join("e.toml");
+    std::fs::write(&exp, TWO_CONFIGS).unwrap();
+    lab_run(dir.path(), &exp)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("4 run(s)"))
+        .stdout(predicate::str::contains("2 crash, 0 freeze, 2 clean"))
+        .stdout(predicate::str::contains(
+            "store.db (experiment bookkeeping)",
+        ));
+    let store = faultline_store::Store::open(&dir.path().join("work/store.db")).unwrap();
+    let rows = store.lab_runs(Some("bookkeeping")).unwrap();
+    assert_eq!(rows.len(), 4);
+    for r in &rows {
+        assert!(r.ended_at.is_some());
+        assert_eq!(r.accel, "tcg");
+        let expect = if r.configuration == "panics" {
+            "crash"
+        } else {
+            "clean"
+        };
+        assert_eq!(r.outcome, expect, "{r:?}");
+        assert!(std::path::Path::new(&r.console).is_file());
+    }
+    let v = report_json(dir.path(), &exp);
+    assert_eq!(v["worse"], "panics");
+    assert_eq!(v["configurations"][0]["crashes"], 2);
+    assert_eq!(v["configurations"][1]["censored"], 2);
+    // Everything is done: a second run makes no run.
+    lab_run(dir.path(), &exp)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("0 run(s)"));
+    // The store itself is a report input too.
+    Command::cargo_bin("faultline")
+        .unwrap()
+        .args(["lab", "report"])
+        .arg(dir.path().join("work/store.db"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("worse: panics"));
+}
+
+fn wait_for_rows(db: &std::path::Path, running: usize) {
+    for _ in 0..100 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        if let Ok(s) = faultline_store::Store::open(db)
+            && s.lab_runs(None)
+                .unwrap()
+                .iter()
+                .filter(|r| r.outcome == faultline_store::RUNNING)
+                .count()
+                >= running
+        {
+            return;
+        }
+    }
+    panic!("no run started");
+}
+
+#[test]
+fn an_interrupted_run_is_aborted_and_run_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = dir.path().join("e.toml");
+    std::fs::write(
+        &exp,
+        TWO_CONFIGS
+            .replace("repetitions = 2", "repetitions = 1")
+            .replace("time_limit = \"2s\"", "time_limit = \"30s\""),
+    )
+    .unwrap();
+    let db = dir.path().join("work/store.db");
+    // SIGTERM: faultline records the run it was making as aborted.
+    let mut child = lab_cmd(dir.path(), &exp)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_rows(&db, 1);
+    // The panicking configuration ends on its own; wait for the steady one.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // SAFETY: a signal to our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let rows = faultline_store::Store::open(&db)
+        .unwrap()
+        .lab_runs(None)
+        .unwrap();
+    let outcomes: Vec<&str> = rows.iter().map(|r| r.outcome.as_str()).collect();
+    assert_eq!(outcomes, ["crash", "aborted"], "{rows:?}");
+    assert!(rows[1].note.as_deref().unwrap().contains("interrupted"));
+
+    // SIGKILL: nothing records the end; the next run finds the orphan.
+    std::fs::write(
+        &exp,
+        std::fs::read_to_string(&exp)
+            .unwrap()
+            .replace("name = \"steady\"", "name = \"steady\"\nvcpus = 1"),
+    )
+    .unwrap();
+    let mut child = lab_cmd(dir.path(), &exp)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_rows(&db, 1);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Finish it with a short limit this time.
+    std::fs::write(
+        &exp,
+        std::fs::read_to_string(&exp)
+            .unwrap()
+            .replace("time_limit = \"30s\"", "time_limit = \"1s\""),
+    )
+    .unwrap();
+    lab_run(dir.path(), &exp)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("stopped mid-run marked aborted"))
+        .stdout(predicate::str::contains("1 run(s)"));
+    let rows = faultline_store::Store::open(&db)
+        .unwrap()
+        .lab_runs(None)
+        .unwrap();
+    let outcomes: Vec<&str> = rows.iter().map(|r| r.outcome.as_str()).collect();
+    assert_eq!(
+        outcomes,
+        ["crash", "aborted", "aborted", "clean"],
+        "{rows:?}"
+    );
+    assert!(
+        rows[2]
+            .note
+            .as_deref()
+            .unwrap()
+            .contains("without recording its end")
+    );
+    // The consoles of the earlier attempts are kept, and their rows say where.
+    for r in &rows {
+        assert!(std::path::Path::new(&r.console).is_file(), "{}", r.console);
+    }
+    assert!(
+        rows[1].console.contains("1.earlier-"),
+        "{}",
+        rows[1].console
+    );
 }

@@ -24,6 +24,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
 
+use faultline_store::Store;
+
+use crate::accel::Accel;
 use crate::experiment::{Configuration, Experiment, run_seed};
 use crate::results::{self, RunRecord};
 use crate::watch::{Limits, Outcome, Verdict, Watcher};
@@ -51,6 +54,9 @@ pub fn install_interrupt_handler() -> &'static AtomicBool {
 }
 
 pub struct RunOptions<'a> {
+    /// Where the runs are recorded.
+    pub store: &'a Mutex<Store>,
+    pub accel: Accel,
     pub kernel: PathBuf,
     pub initramfs: PathBuf,
     /// The experiment's folder (`WORK/runs/<experiment>`).
@@ -77,36 +83,54 @@ pub fn on_path(name: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Runs every configuration × repetition not already in `results.jsonl`
-/// with an outcome other than `aborted` (so an interrupted experiment goes
-/// on where it stopped). Returns the records of the runs made now.
+/// Runs every configuration × repetition the store does not already have
+/// a result for (an `aborted` run counts as missing, so an interrupted
+/// experiment goes on where it stopped; a run another live faultline is
+/// making is left to it). Returns the records of the runs made now.
 pub fn run_experiment(e: &Experiment, o: &RunOptions) -> Result<Vec<RunRecord>> {
     std::fs::create_dir_all(&o.root).with_context(|| format!("creating {}", o.root.display()))?;
-    let results_path = o.root.join("results.jsonl");
-    let done: Vec<(String, u32)> = if results_path.exists() {
-        results::read(&results_path)?
-            .into_iter()
-            .filter(|r| r.outcome != Outcome::Aborted && r.experiment == e.name)
-            .map(|r| (r.configuration, r.repetition))
-            .collect()
-    } else {
-        Vec::new()
+    let (done, busy) = {
+        let mut store = o.store.lock().unwrap();
+        let orphans = store.lab_mark_orphans(&results::pid_alive)?;
+        if orphans > 0 {
+            (o.say)(&format!(
+                "{orphans} run(s) of a faultline that stopped mid-run marked aborted"
+            ));
+        }
+        let rows = store.lab_runs(Some(&e.name))?;
+        let done: Vec<(String, u32)> = rows
+            .iter()
+            .filter(|r| r.outcome != "aborted" && r.outcome != faultline_store::RUNNING)
+            .map(|r| (r.configuration.clone(), r.repetition))
+            .collect();
+        let busy: Vec<(String, u32)> = rows
+            .iter()
+            .filter(|r| r.outcome == faultline_store::RUNNING)
+            .map(|r| (r.configuration.clone(), r.repetition))
+            .collect();
+        (done, busy)
     };
     // Repetition-major order: with few runs done, every configuration has
     // some.
     let mut queue = VecDeque::new();
     for rep in 1..=e.repetitions {
         for (i, c) in e.configurations.iter().enumerate() {
-            if !done.contains(&(c.name.clone(), rep)) {
+            let key = (c.name.clone(), rep);
+            if !done.contains(&key) && !busy.contains(&key) {
                 queue.push_back((i, rep));
             }
         }
     }
-    if queue.len() < e.configurations.len() * e.repetitions as usize {
+    let all = e.configurations.len() * e.repetitions as usize;
+    if queue.len() < all {
         (o.say)(&format!(
-            "{} run(s) already in {}; {} to go",
-            e.configurations.len() * e.repetitions as usize - queue.len(),
-            results_path.display(),
+            "{} run(s) already in the store{}; {} to go",
+            all - queue.len() - busy.len(),
+            if busy.is_empty() {
+                String::new()
+            } else {
+                format!(", {} being run by another faultline", busy.len())
+            },
             queue.len()
         ));
     }
@@ -114,6 +138,7 @@ pub fn run_experiment(e: &Experiment, o: &RunOptions) -> Result<Vec<RunRecord>> 
     let records = Mutex::new(Vec::new());
     let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
     let workers = o.parallel.max(1);
+    let pid = std::process::id();
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| {
@@ -125,13 +150,9 @@ pub fn run_experiment(e: &Experiment, o: &RunOptions) -> Result<Vec<RunRecord>> 
                         break;
                     };
                     let c = &e.configurations[ci];
-                    match one_run(e, c, rep, o) {
-                        Ok(r) => {
-                            if let Err(err) = results::append(&results_path, &r) {
-                                first_error.lock().unwrap().get_or_insert(err);
-                            }
-                            records.lock().unwrap().push(r);
-                        }
+                    let result = stored_run(e, c, rep, o, pid);
+                    match result {
+                        Ok(r) => records.lock().unwrap().push(r),
                         Err(err) => {
                             let err = err.context(format!("run {}/{rep}", c.name));
                             first_error.lock().unwrap().get_or_insert(err);
@@ -145,6 +166,67 @@ pub fn run_experiment(e: &Experiment, o: &RunOptions) -> Result<Vec<RunRecord>> 
         return Err(err);
     }
     Ok(records.into_inner().unwrap())
+}
+
+/// One run, begun in the store before QEMU starts and completed after; a
+/// run that fails to set up is completed as `error` with the reason.
+fn stored_run(
+    e: &Experiment,
+    c: &Configuration,
+    rep: u32,
+    o: &RunOptions,
+    pid: u32,
+) -> Result<RunRecord> {
+    let dir = o.root.join(&c.name).join(rep.to_string());
+    if dir.exists() {
+        // An earlier attempt (aborted, or an error): kept beside, and its
+        // stored console path follows it, so nothing is lost.
+        let old = (1..)
+            .map(|k| o.root.join(&c.name).join(format!("{rep}.earlier-{k}")))
+            .find(|p| !p.exists())
+            .expect("some attempt number is free");
+        std::fs::rename(&dir, &old)
+            .with_context(|| format!("moving {} to {}", dir.display(), old.display()))?;
+        o.store.lock().unwrap().lab_move_console(
+            &dir.join("console.log").display().to_string(),
+            &old.join("console.log").display().to_string(),
+        )?;
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut record = RunRecord {
+        experiment: e.name.clone(),
+        configuration: c.name.clone(),
+        settings: serde_json::to_value(c)?,
+        repetition: rep,
+        outcome: Outcome::Error,
+        time_s: 0.0,
+        boot_s: None,
+        title: None,
+        signature: None,
+        note: None,
+        console: dir.join("console.log").display().to_string(),
+        started_at: jiff::Timestamp::now().to_string(),
+        seed: run_seed(&e.name, &c.name, rep),
+        accel: o.accel.name().to_string(),
+        id: None,
+        ended_at: None,
+        disk: Some(c.disk_format.name().to_string()),
+        stress: None,
+        host_stress: None,
+    };
+    let id = o.store.lock().unwrap().lab_begin(&record.to_stored(pid))?;
+    record.id = Some(id);
+    let made = one_run(e, c, rep, o, &mut record);
+    if let Err(err) = &made {
+        record.outcome = Outcome::Error;
+        record.note = Some(format!("{err:#}"));
+    }
+    record.ended_at = Some(jiff::Timestamp::now().to_string());
+    o.store
+        .lock()
+        .unwrap()
+        .lab_finish(id, &record.to_stored(pid))?;
+    made.map(|()| record)
 }
 
 fn qemu_img(fmt: &str, path: &Path, size: &str) -> Result<()> {
@@ -164,12 +246,16 @@ fn qemu_img(fmt: &str, path: &Path, size: &str) -> Result<()> {
     Ok(())
 }
 
-fn one_run(e: &Experiment, c: &Configuration, rep: u32, o: &RunOptions) -> Result<RunRecord> {
+/// Boots the guest of one run, watches it to its end and fills in how it
+/// ended.
+fn one_run(
+    e: &Experiment,
+    c: &Configuration,
+    rep: u32,
+    o: &RunOptions,
+    record: &mut RunRecord,
+) -> Result<()> {
     let dir = o.root.join(&c.name).join(rep.to_string());
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).with_context(|| format!("clearing {}", dir.display()))?;
-    }
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let fmt = c.disk_format.name();
     let disk = dir.join(format!("disk.{fmt}"));
     qemu_img(fmt, &disk, &e.disk_size)?;
@@ -177,30 +263,24 @@ fn one_run(e: &Experiment, c: &Configuration, rep: u32, o: &RunOptions) -> Resul
     if c.swap {
         qemu_img(fmt, &swap, &e.swap_size)?;
     }
-    let seed = run_seed(&e.name, &c.name, rep);
+    let seed = record.seed;
     let mut append = vec!["console=ttyS0".to_string(), "panic=-1".to_string()];
     append.extend(c.kernel_words(seed));
     let console_path = dir.join("console.log");
     let console = std::fs::File::create(&console_path)?;
     let qemu_log = std::fs::File::create(dir.join("qemu.log"))?;
     let mut cmd = Command::new(&o.qemu);
-    cmd.args([
-        "-accel",
-        "tcg",
-        "-m",
-        &c.memory,
-        "-smp",
-        &c.vcpus.to_string(),
-    ])
-    .args(["-nographic", "-no-reboot", "-action", "panic=exit-failure"])
-    .arg("-kernel")
-    .arg(&o.kernel)
-    .arg("-initrd")
-    .arg(&o.initramfs)
-    .args(["-append", &append.join(" ")])
-    .args(["-device", "pvpanic"])
-    .arg("-drive")
-    .arg(format!("if=virtio,format={fmt},file={}", disk.display()));
+    cmd.args(o.accel.qemu_args())
+        .args(["-m", &c.memory, "-smp", &c.vcpus.to_string()])
+        .args(["-nographic", "-no-reboot", "-action", "panic=exit-failure"])
+        .arg("-kernel")
+        .arg(&o.kernel)
+        .arg("-initrd")
+        .arg(&o.initramfs)
+        .args(["-append", &append.join(" ")])
+        .args(["-device", "pvpanic"])
+        .arg("-drive")
+        .arg(format!("if=virtio,format={fmt},file={}", disk.display()));
     if c.swap {
         cmd.arg("-drive")
             .arg(format!("if=virtio,format={fmt},file={}", swap.display()));
@@ -220,7 +300,6 @@ fn one_run(e: &Experiment, c: &Configuration, rep: u32, o: &RunOptions) -> Resul
             Ok(())
         });
     }
-    let started_at = jiff::Timestamp::now().to_string();
     let start = Instant::now();
     let mut child = cmd
         .spawn()
@@ -313,20 +392,11 @@ fn one_run(e: &Experiment, c: &Configuration, rep: u32, o: &RunOptions) -> Resul
             .as_ref()
             .map_or(String::new(), |n| format!(" [{n}]"))
     ));
-    Ok(RunRecord {
-        experiment: e.name.clone(),
-        configuration: c.name.clone(),
-        settings: serde_json::to_value(c)?,
-        repetition: rep,
-        outcome: verdict.outcome,
-        time_s: verdict.time_s,
-        boot_s: verdict.boot_s,
-        title: verdict.title,
-        signature: verdict.signature,
-        note: verdict.note,
-        console: console_path.display().to_string(),
-        started_at,
-        seed,
-        accel: "tcg".into(),
-    })
+    record.outcome = verdict.outcome;
+    record.time_s = verdict.time_s;
+    record.boot_s = verdict.boot_s;
+    record.title = verdict.title;
+    record.signature = verdict.signature;
+    record.note = verdict.note;
+    Ok(())
 }

@@ -9,6 +9,10 @@
 //! changed is scanned again whole (a report may span the old end). Results
 //! of an older detector (the tables changed) are thrown away and rescanned:
 //! the detector revision is stored with them.
+//!
+//! The lab's runs live here too (`lab_runs`, see [`LabRun`]), one row per
+//! run of `faultline lab run`, written when the run starts and completed
+//! when it ends.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -20,6 +24,9 @@ use faultline_detect::{CrashReport, EventKind, ReportKind};
 use faultline_scan::{FileSummary, FoundEvent, FoundReport, ScanOutput};
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
+
+mod lab;
+pub use lab::{LabRun, RUNNING};
 
 /// Bumped whenever detection changes what it finds in the same bytes, so
 /// that stored findings of an older detector are not reused.
@@ -45,7 +52,8 @@ pub enum StoreError {
 
 /// Numbered schema migrations; the index + 1 is the `user_version` they
 /// bring the database to. Never edit one that has shipped: add another.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -99,7 +107,33 @@ CREATE TABLE events (
 );
 CREATE INDEX events_by_machine_time ON events(machine, time_ms);
 CREATE INDEX events_by_file ON events(file_id);
-"#];
+"#,
+    r#"
+CREATE TABLE lab_runs (
+    id            INTEGER PRIMARY KEY,
+    experiment    TEXT NOT NULL,
+    configuration TEXT NOT NULL,
+    repetition    INTEGER NOT NULL,
+    settings      TEXT NOT NULL,
+    outcome       TEXT NOT NULL,
+    time_s        REAL NOT NULL,
+    boot_s        REAL,
+    title         TEXT,
+    signature     TEXT,
+    note          TEXT,
+    console       TEXT NOT NULL,
+    started_at    TEXT NOT NULL,
+    ended_at      TEXT,
+    seed          INTEGER NOT NULL,
+    accel         TEXT NOT NULL,
+    disk          TEXT,
+    stress        TEXT,
+    host_stress   TEXT,
+    runner_pid    INTEGER NOT NULL
+);
+CREATE INDEX lab_runs_by_experiment ON lab_runs(experiment, configuration, repetition);
+"#,
+];
 
 /// What a sync did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -151,6 +185,13 @@ impl Store {
     }
 
     fn init(conn: Connection, path: String) -> Result<Store, StoreError> {
+        // Two faultline processes on one store (a lab run and a report)
+        // wait for each other's short transactions instead of failing.
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(|source| StoreError::Sqlite {
+                path: path.clone(),
+                source,
+            })?;
         let mut store = Store { conn, path };
         store.migrate()?;
         let rev: Option<String> = store
