@@ -8,24 +8,20 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
+use faultline_lab::accel::{self, Accel};
 use faultline_lab::{experiment, report, results, runner};
 
+/// Where runs go and what they boot: shared by `lab run` and `lab bisect`.
 #[derive(Args)]
-pub struct RunArgs {
-    /// The experiment: configurations, repetitions, time limit, stress.
-    #[arg(value_name = "EXPERIMENT.toml")]
-    experiment: PathBuf,
+pub struct GuestArgs {
     /// Work folder: one folder per run under DIR/runs/<experiment>/ with
     /// its console.log; the store at DIR/store.db unless --db.
     #[arg(long, value_name = "DIR", default_value = "lab-work")]
-    work: PathBuf,
+    pub work: PathBuf,
     /// The store the runs are recorded in (default WORK/store.db; a case's
     /// CASE/.faultline/store.db keeps them with the case).
     #[arg(long, value_name = "PATH")]
-    db: Option<PathBuf>,
-    /// Guests at once (overrides [run] parallel).
-    #[arg(long, value_name = "N")]
-    parallel: Option<u32>,
+    pub db: Option<PathBuf>,
     /// Image cache (default $XDG_CACHE_HOME/faultline/lab or
     /// ~/.cache/faultline/lab), as `faultline lab image --work`.
     #[arg(long, value_name = "DIR")]
@@ -37,6 +33,22 @@ pub struct RunArgs {
     /// The initramfs for --kernel.
     #[arg(long, value_name = "FILE", requires = "kernel")]
     initrd: Option<PathBuf>,
+    /// Accelerator: auto (KVM when /dev/kvm boots the guest, tested once per
+    /// host, QEMU and image; else TCG), kvm or tcg.
+    #[arg(long, value_name = "auto|kvm|tcg", default_value = "auto")]
+    accel: String,
+}
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// The experiment: configurations, repetitions, time limit, stress.
+    #[arg(value_name = "EXPERIMENT.toml")]
+    experiment: PathBuf,
+    #[command(flatten)]
+    guest: GuestArgs,
+    /// Guests at once (overrides [run] parallel).
+    #[arg(long, value_name = "N")]
+    parallel: Option<u32>,
     /// Print the records of the runs made as JSON lines instead of a summary.
     #[arg(long)]
     json: bool,
@@ -63,6 +75,79 @@ pub struct ReportArgs {
     json: bool,
 }
 
+/// What every run of a `lab run` or `lab bisect` shares.
+pub struct Guest {
+    pub qemu: String,
+    pub kernel: PathBuf,
+    pub initramfs: PathBuf,
+    pub faultline: PathBuf,
+    pub db: PathBuf,
+    pub store: std::sync::Mutex<faultline_store::Store>,
+    pub accel: Accel,
+    pub accel_note: String,
+}
+
+/// Finds QEMU, builds (or finds) the guest image, opens the store.
+pub fn prepare(a: &GuestArgs) -> Result<Guest> {
+    let qemu = std::env::var("FAULTLINE_QEMU").unwrap_or_else(|_| "qemu-system-x86_64".into());
+    if !runner::on_path(&qemu) {
+        bail!(
+            "{qemu} not found: install QEMU (scripts/lab-smoke does, as root: \
+             apt-get install -t bookworm-backports qemu-system-x86 qemu-utils)"
+        );
+    }
+    let faultline = std::env::current_exe().context("finding the faultline binary")?;
+    let force = match a.accel.as_str() {
+        "auto" => None,
+        other => Some(
+            other
+                .parse::<Accel>()
+                .map_err(|e| anyhow::anyhow!("--accel {other}: {e} (auto, kvm or tcg)"))?,
+        ),
+    };
+    // The probe's verdict is cached beside the image it booted.
+    let (kernel, initramfs, probe_cache) = match (&a.kernel, &a.initrd) {
+        (Some(k), Some(i)) => {
+            for f in [k, i] {
+                if !f.is_file() {
+                    bail!("{}: no such file", f.display());
+                }
+            }
+            (k.clone(), i.clone(), accel::default_cache_file(&a.work))
+        }
+        _ => {
+            let cache = match &a.image_cache {
+                Some(c) => c.clone(),
+                None => faultline_lab::image::default_work_dir()?,
+            };
+            let probe_cache = accel::default_cache_file(&cache);
+            let image = faultline_lab::image::build(&faultline_lab::image::ImageOptions {
+                work: cache,
+                kernel_package: "linux-image-cloud-amd64".into(),
+                force: false,
+                faultline: faultline.clone(),
+            })?;
+            (image.kernel, image.initramfs, probe_cache)
+        }
+    };
+    let mut probe = accel::ProbeOptions::new(&qemu, &kernel, &initramfs);
+    probe.cache = Some(probe_cache);
+    probe.force = force;
+    let choice = accel::probe(&probe);
+    let db = a.db.clone().unwrap_or_else(|| a.work.join("store.db"));
+    let store = std::sync::Mutex::new(faultline_store::Store::open(&db)?);
+    Ok(Guest {
+        qemu,
+        kernel,
+        initramfs,
+        faultline,
+        db,
+        store,
+        accel: choice.accel,
+        accel_note: choice.note,
+    })
+}
+
 pub fn run(a: RunArgs) -> Result<ExitCode> {
     let mut e = experiment::load(&a.experiment)?;
     if let Some(p) = a.parallel {
@@ -71,38 +156,9 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         }
         e.parallel = p;
     }
-    let qemu = std::env::var("FAULTLINE_QEMU").unwrap_or_else(|_| "qemu-system-x86_64".into());
-    if !runner::on_path(&qemu) {
-        bail!(
-            "{qemu} not found: install QEMU (scripts/lab-smoke does, as root: \
-             apt-get install -t bookworm-backports qemu-system-x86 qemu-utils)"
-        );
-    }
-    let (kernel, initramfs) = match (&a.kernel, &a.initrd) {
-        (Some(k), Some(i)) => {
-            for f in [k, i] {
-                if !f.is_file() {
-                    bail!("{}: no such file", f.display());
-                }
-            }
-            (k.clone(), i.clone())
-        }
-        _ => {
-            let cache = match &a.image_cache {
-                Some(c) => c.clone(),
-                None => faultline_lab::image::default_work_dir()?,
-            };
-            let exe = std::env::current_exe().context("finding the faultline binary")?;
-            let image = faultline_lab::image::build(&faultline_lab::image::ImageOptions {
-                work: cache,
-                kernel_package: "linux-image-cloud-amd64".into(),
-                force: false,
-                faultline: exe,
-            })?;
-            (image.kernel, image.initramfs)
-        }
-    };
-    let root = runner::experiment_root(&a.work, &e);
+    let g = prepare(&a.guest)?;
+    let a_work = &a.guest.work;
+    let root = runner::experiment_root(a_work, &e);
     let runs = e.configurations.len() * e.repetitions as usize;
     eprintln!(
         "experiment {}: {} configuration(s) x {} repetition(s) = {runs} run(s), time limit {}s, \
@@ -113,11 +169,13 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         e.time_limit_s,
         e.parallel
     );
-    eprintln!("accelerator: {}", runner::ACCEL_NOTE);
-    let db = a.db.clone().unwrap_or_else(|| a.work.join("store.db"));
-    let store = faultline_store::Store::open(&db)?;
-    eprintln!("results: {} (runs folder {})", db.display(), root.display());
-    let store = std::sync::Mutex::new(store);
+    eprintln!("accelerator: {}", g.accel_note);
+    eprintln!(
+        "results: {} (runs folder {})",
+        g.db.display(),
+        root.display()
+    );
+    let db = &g.db;
     let stop = runner::install_interrupt_handler();
     let start = std::time::Instant::now();
     let say = |msg: &str| {
@@ -126,12 +184,13 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
     let records = runner::run_experiment(
         &e,
         &runner::RunOptions {
-            kernel,
-            initramfs,
+            kernel: g.kernel.clone(),
+            initramfs: g.initramfs.clone(),
             root: root.clone(),
-            store: &store,
-            accel: faultline_lab::accel::Accel::Tcg,
-            qemu,
+            store: &g.store,
+            faultline: g.faultline.clone(),
+            accel: g.accel,
+            qemu: g.qemu.clone(),
             parallel: e.parallel,
             stop,
             say: &say,
@@ -161,10 +220,10 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         )?;
         writeln!(w, "results: {} (experiment {})", db.display(), e.name)?;
         let mut again = format!("faultline lab report {}", a.experiment.display());
-        if a.work != Path::new("lab-work") {
-            again.push_str(&format!(" --work {}", a.work.display()));
+        if a_work != Path::new("lab-work") {
+            again.push_str(&format!(" --work {}", a_work.display()));
         }
-        if let Some(d) = &a.db {
+        if let Some(d) = &a.guest.db {
             again.push_str(&format!(" --db {}", d.display()));
         }
         writeln!(w, "report:  {again}")?;

@@ -244,7 +244,8 @@ fn lab_cmd(dir: &std::path::Path, exp: &std::path::Path) -> std::process::Comman
         .arg("--kernel")
         .arg(&kernel)
         .arg("--initrd")
-        .arg(&kernel);
+        .arg(&kernel)
+        .args(["--accel", "tcg"]);
     c
 }
 

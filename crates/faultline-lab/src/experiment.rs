@@ -99,6 +99,11 @@ pub struct Configuration {
     pub inject: Option<String>,
     /// The merged stress options, as passed to the guest (`faultline.stress=`).
     pub stress: Vec<(String, String)>,
+    /// `faultline stress` on the host too, for the length of each run.
+    pub host_stress: bool,
+    /// Its options: `[stress]` merged with the configuration's
+    /// `host_stress = { ... }` table (the lab sets target and length).
+    pub host_stress_options: Vec<(String, String)>,
 }
 
 impl Configuration {
@@ -198,6 +203,8 @@ struct RawConfiguration {
     inject: Option<Spanned<String>>,
     #[serde(default)]
     stress: BTreeMap<String, Spanned<Value>>,
+    /// `true`, or a table of stress options for the host's workload.
+    host_stress: Option<Spanned<toml::Value>>,
 }
 
 /// Reads and validates an experiment file.
@@ -467,6 +474,51 @@ pub fn parse(text: &str, path: &Path) -> Result<Experiment> {
             );
         }
         let stress = stress_words(&src, &merged)?;
+        let (host_stress, host_stress_options) = match &c.host_stress {
+            None => (false, Vec::new()),
+            Some(h) => {
+                let mut merged = raw.stress.clone();
+                match h.get_ref() {
+                    toml::Value::Boolean(b) => {
+                        if !b {
+                            merged.clear();
+                        }
+                    }
+                    toml::Value::Table(t) => {
+                        for (k, v) in t {
+                            let v = match v {
+                                toml::Value::Boolean(b) => Value::Bool(*b),
+                                toml::Value::Integer(i) => Value::Int(*i),
+                                toml::Value::Float(x) => Value::Float(*x),
+                                toml::Value::String(s) => Value::Text(s.clone()),
+                                _ => {
+                                    return src.err(
+                                        h.span(),
+                                        format!("host_stress {k}: a number, text or true/false"),
+                                    );
+                                }
+                            };
+                            merged.insert(k.clone(), Spanned::new(h.span(), v));
+                        }
+                    }
+                    _ => {
+                        return src.err(
+                            h.span(),
+                            "host_stress: true, false, or a table of stress options",
+                        );
+                    }
+                }
+                let on = !matches!(h.get_ref(), toml::Value::Boolean(false));
+                if on && !merged.contains_key("size") {
+                    return src.err(
+                        h.span(),
+                        "host_stress: give the workload a size (in [stress] or here: \
+                         host_stress = { size = \"1G\" })",
+                    );
+                }
+                (on, stress_words(&src, &merged)?)
+            }
+        };
         configurations.push(Configuration {
             name: cname,
             disk_format,
@@ -477,6 +529,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Experiment> {
             memory: size(&src, &c.memory, "memory", &memory)?,
             inject,
             stress,
+            host_stress,
+            host_stress_options,
         });
     }
     Ok(Experiment {

@@ -7,6 +7,8 @@ pub mod bisect;
 pub mod cmdline;
 pub mod cpio;
 pub mod experiment;
+pub mod factors;
+pub mod host_stress;
 pub mod image;
 pub mod lvm;
 pub mod manifest;

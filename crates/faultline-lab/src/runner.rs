@@ -1,25 +1,26 @@
-//! Running an experiment: for each configuration × repetition, fresh disks
-//! (`qemu-img create`), one QEMU booted as `scripts/lab-smoke` does (TCG,
-//! `-action panic=exit-failure`, `-device pvpanic`, the serial console on
-//! standard output captured to `console.log`), the console watched by a
-//! [`Watcher`], QEMU killed by its own PID when the run is over, one line
-//! appended to `results.jsonl`.
+//! Running an experiment: for each configuration × repetition, a row in the
+//! store (begun before QEMU starts, completed when the run ends), fresh disks
+//! (`qemu-img create`), one QEMU (`-device pvpanic`, `-action panic=pause`,
+//! a QMP socket, the serial console on standard output captured to
+//! `console.log`), the console watched by a [`Watcher`], QMP listened to for
+//! GUEST_PANICKED and BLOCK_IO_ERROR, host-side stress beside it when the
+//! configuration asks, and QEMU killed by its own PID when the run is over.
 //!
-//! Layout under the work folder: `runs/<experiment>/results.jsonl` and
-//! `runs/<experiment>/<configuration>/<repetition>/{console.log, qemu.log,
-//! disk.FMT, swap.FMT}` (disks are deleted after the run, the logs kept).
+//! Layout under the work folder: `runs/<experiment>/<configuration>/
+//! <repetition>/{console.log, qemu.log, host-stress.log, disk.FMT,
+//! swap.FMT}` (disks are deleted after the run, the logs kept; an earlier
+//! attempt's folder is renamed `<repetition>.earlier-N`).
 //!
-//! Acceleration: always TCG for now. KVM needs a test that `/dev/kvm` really
-//! runs a standard guest kernel (on the machines this was built on it exists
-//! but does not); that test is not written yet.
+//! Acceleration: the caller's choice ([`crate::accel::probe`]: KVM only when
+//! `/dev/kvm` really boots the guest, else TCG).
 
 use std::collections::VecDeque;
 use std::io::Read as _;
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
@@ -28,12 +29,10 @@ use faultline_store::Store;
 
 use crate::accel::Accel;
 use crate::experiment::{Configuration, Experiment, run_seed};
+use crate::host_stress::HostStress;
+use crate::qmp::{GuestSignal, Qmp, QmpEvent};
 use crate::results::{self, RunRecord};
 use crate::watch::{Limits, Outcome, Verdict, Watcher};
-
-/// What the output says about acceleration.
-pub const ACCEL_NOTE: &str = "TCG (software emulation; KVM is not tried yet: /dev/kvm on this \
-     kind of host does not run standard guest kernels, and the test for it is not written)";
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
@@ -62,6 +61,8 @@ pub struct RunOptions<'a> {
     /// The experiment's folder (`WORK/runs/<experiment>`).
     pub root: PathBuf,
     pub qemu: String,
+    /// The faultline binary (host-side stress runs it).
+    pub faultline: PathBuf,
     pub parallel: u32,
     pub stop: &'a AtomicBool,
     /// Called with progress lines.
@@ -229,6 +230,44 @@ fn stored_run(
     made.map(|()| record)
 }
 
+/// What the QMP listener thread tells the run's loop.
+enum QmpNews {
+    Connected,
+    Failed(String),
+    Event(QmpEvent),
+}
+
+/// Connects to QEMU's QMP socket in a thread of its own (QEMU makes the
+/// socket a moment after it starts) and forwards every event; the thread
+/// ends when QEMU closes the socket or the run stops listening.
+fn qmp_listener(path: PathBuf) -> mpsc::Receiver<QmpNews> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut qmp = match Qmp::connect(&path, Duration::from_secs(30)) {
+            Ok(q) => q,
+            Err(e) => {
+                let _ = tx.send(QmpNews::Failed(e.to_string()));
+                return;
+            }
+        };
+        if tx.send(QmpNews::Connected).is_err() {
+            return;
+        }
+        loop {
+            match qmp.next_event(Duration::from_millis(200)) {
+                Ok(Some(ev)) => {
+                    if tx.send(QmpNews::Event(ev)).is_err() {
+                        return;
+                    }
+                }
+                Ok(None) => {}
+                Err(_) => return,
+            }
+        }
+    });
+    rx
+}
+
 fn qemu_img(fmt: &str, path: &Path, size: &str) -> Result<()> {
     let out = Command::new("qemu-img")
         .args(["create", "-q", "-f", fmt])
@@ -268,11 +307,24 @@ fn one_run(
     append.extend(c.kernel_words(seed));
     let console_path = dir.join("console.log");
     let console = std::fs::File::create(&console_path)?;
+    // A short path: a Unix socket's name must fit in 108 bytes, a run
+    // folder's path may not.
+    let qmp_path = std::env::temp_dir().join(format!(
+        "faultline-qmp-{}-{}.sock",
+        std::process::id(),
+        record.id.unwrap_or(0)
+    ));
+    let _ = std::fs::remove_file(&qmp_path);
     let qemu_log = std::fs::File::create(dir.join("qemu.log"))?;
     let mut cmd = Command::new(&o.qemu);
     cmd.args(o.accel.qemu_args())
         .args(["-m", &c.memory, "-smp", &c.vcpus.to_string()])
-        .args(["-nographic", "-no-reboot", "-action", "panic=exit-failure"])
+        // A panic pauses the guest (QMP says GUEST_PANICKED; the console
+        // keeps the panic text); without QMP the console's report or the
+        // stopped heartbeat still ends the run.
+        .args(["-nographic", "-no-reboot", "-action", "panic=pause"])
+        .arg("-qmp")
+        .arg(format!("unix:{},server=on,wait=off", qmp_path.display()))
         .arg("-kernel")
         .arg(&o.kernel)
         .arg("-initrd")
@@ -309,6 +361,25 @@ fn one_run(
         c.name,
         child.id()
     ));
+    // The host's own load starts with the guest and lasts past any run.
+    let mut host = if c.host_stress {
+        let runtime = (e.boot_timeout_s + e.time_limit_s).ceil() as u64 + 60;
+        match HostStress::start(&o.faultline, &c.host_stress_options, &dir, runtime) {
+            Ok(h) => {
+                (o.say)(&format!("{}/{rep}: host stress started", c.name));
+                Some(h)
+            }
+            Err(err) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(err.into());
+            }
+        }
+    } else {
+        None
+    };
+    let qmp_events = qmp_listener(qmp_path.clone());
+    let mut qmp_note: Option<String> = None;
     let mut reader = std::fs::File::open(&console_path)?;
     let mut watcher = Watcher::new(Limits {
         time_limit_s: e.time_limit_s,
@@ -329,6 +400,42 @@ fn one_run(
                 "{}/{rep}: first heartbeat after {now:.1}s",
                 c.name
             ));
+        }
+        let mut panicked = None;
+        for ev in qmp_events.try_iter() {
+            match ev {
+                QmpNews::Connected => {}
+                QmpNews::Failed(why) => {
+                    (o.say)(&format!("{}/{rep}: no QMP ({why})", c.name));
+                    qmp_note.get_or_insert(format!("no QMP: {why}"));
+                }
+                QmpNews::Event(ev) => match ev.signal() {
+                    GuestSignal::Panicked { detail } => {
+                        panicked.get_or_insert(detail);
+                    }
+                    GuestSignal::IoError { device, reason } => {
+                        qmp_note.get_or_insert(format!(
+                            "host I/O error on {device}: {reason} (QMP BLOCK_IO_ERROR)"
+                        ));
+                    }
+                    _ => {}
+                },
+            }
+        }
+        if let Some(detail) = panicked {
+            // The console has the panic text already (the kernel prints it
+            // before pvpanic); give the last bytes a moment to arrive.
+            std::thread::sleep(Duration::from_millis(300));
+            let _ = child.kill();
+            let _ = child.wait();
+            buf.clear();
+            reader.read_to_end(&mut buf)?;
+            watcher.feed(now, &buf);
+            let mut v = watcher.exited(now, Some(1));
+            if v.outcome == Outcome::Crash {
+                v.note = Some(format!("pvpanic: {detail} (QMP GUEST_PANICKED)"));
+            }
+            break v;
         }
         if let Some(status) = child.try_wait()? {
             // Whatever QEMU wrote last.
@@ -374,6 +481,21 @@ fn one_run(
             break v;
         }
     };
+    let _ = std::fs::remove_file(&qmp_path);
+    if let Some(n) = qmp_note {
+        record.note = Some(n);
+    }
+    if let Some(h) = host.take() {
+        let (figures, problem) = h.stop();
+        record.host_stress = figures;
+        if let Some(p) = problem {
+            (o.say)(&format!("{}/{rep}: {p}", c.name));
+            record.note = Some(match record.note.take() {
+                Some(n) => format!("{n}; {p}"),
+                None => p,
+            });
+        }
+    }
     let _ = std::fs::remove_file(&disk);
     if c.swap {
         let _ = std::fs::remove_file(&swap);
@@ -397,6 +519,11 @@ fn one_run(
     record.boot_s = verdict.boot_s;
     record.title = verdict.title;
     record.signature = verdict.signature;
-    record.note = verdict.note;
+    if let Some(n) = verdict.note {
+        record.note = Some(match record.note.take() {
+            Some(p) => format!("{n}; {p}"),
+            None => n,
+        });
+    }
     Ok(())
 }
