@@ -12,6 +12,8 @@ use serde::Serialize;
 
 #[path = "lab_agent.rs"]
 mod lab_agent;
+#[path = "lab_bisect.rs"]
+mod lab_bisect;
 #[path = "lab_image.rs"]
 mod lab_image;
 #[path = "lab_run.rs"]
@@ -38,6 +40,9 @@ enum LabCommand {
     /// Per configuration: failure rate, MTTF, Kaplan-Meier survival; the
     /// log-rank test across configurations.
     Report(lab_run::ReportArgs),
+    /// Find which of the settings separating a good configuration from a
+    /// bad one makes it fail, in as few hours of runs as possible.
+    Bisect(lab_bisect::BisectArgs),
     /// The in-guest agent, run by the guest's /init.
     #[command(hide = true)]
     Agent(lab_agent::AgentArgs),
@@ -142,6 +147,7 @@ pub fn run(args: LabArgs) -> Result<ExitCode> {
         LabCommand::Image(a) => lab_image::run(a),
         LabCommand::Run(a) => lab_run::run(a),
         LabCommand::Report(a) => lab_run::report(a),
+        LabCommand::Bisect(a) => lab_bisect::run(a),
         LabCommand::Agent(a) => lab_agent::run(a),
     }
 }

@@ -7,6 +7,7 @@ mod ingest;
 mod kb;
 mod known;
 mod lab;
+
 mod scan;
 mod stress;
 

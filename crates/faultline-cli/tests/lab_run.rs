@@ -231,13 +231,19 @@ fn lab_run(dir: &std::path::Path, exp: &std::path::Path) -> Command {
 }
 
 fn lab_cmd(dir: &std::path::Path, exp: &std::path::Path) -> std::process::Command {
+    lab(dir, "run", exp)
+}
+
+/// `faultline lab SUB EXP` with the QEMU stand-in, its own work folder and
+/// the kernel and initrd given (no image build).
+fn lab(dir: &std::path::Path, sub: &str, exp: &std::path::Path) -> std::process::Command {
     let (qemu, path) = fake_qemu(dir);
     let kernel = dir.join("vmlinuz");
     std::fs::write(&kernel, "not a kernel").unwrap();
     let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("faultline"));
     c.env("FAULTLINE_QEMU", &qemu)
         .env("PATH", path)
-        .args(["lab", "run"])
+        .args(["lab", sub])
         .arg(exp)
         .arg("--work")
         .arg(dir.join("work"))
@@ -417,4 +423,132 @@ fn an_interrupted_run_is_aborted_and_run_again() {
         "{}",
         rows[1].console
     );
+}
+
+const BISECT: &str = r#"
+name = "bisect"
+[run]
+repetitions = 1
+time_limit = "2s"
+heartbeat_timeout = "1s"
+boot_timeout = "10s"
+[[configuration]]
+name = "good"
+disk_format = "raw"
+[[configuration]]
+name = "bad"
+disk_format = "qcow2"
+swap = true
+inject = "panic:1"
+"#;
+
+#[test]
+fn bisect_names_the_factor_that_fails_and_goes_on_from_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = dir.path().join("e.toml");
+    std::fs::write(&exp, BISECT).unwrap();
+    // The pure bad configuration from an ordinary run is evidence already.
+    let mut only_bad = lab_cmd(dir.path(), &exp);
+    only_bad.arg("--json");
+    let out = only_bad.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut bisect = lab(dir.path(), "bisect", &exp);
+    bisect.args(["--good", "good", "--bad", "bad", "--json"]);
+    let out = bisect.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("earlier run(s) in the store count"),
+        "{stderr}"
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let factors: Vec<&str> = v["factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(factors, ["disk_format", "swap", "inject"]);
+    assert_eq!(
+        v["decision"]["factors"],
+        serde_json::json!(["inject"]),
+        "{v}"
+    );
+    assert!(v["decision"]["probability"].as_f64().unwrap() >= 0.95);
+    let runs = v["runs"].as_array().unwrap();
+    // The good and the bad run of `lab run` came first.
+    let earlier = runs.iter().filter(|r| r["new"] == false).count();
+    assert_eq!(earlier, 2, "{v}");
+    // Every run is a row of the store, mixes under their own names.
+    let store = faultline_store::Store::open(&dir.path().join("work/store.db")).unwrap();
+    let rows = store.lab_runs(Some("bisect")).unwrap();
+    assert_eq!(rows.len(), runs.len());
+    assert!(rows.iter().any(|r| r.configuration.starts_with("mix-")));
+    for r in &rows {
+        let panics = r.settings["inject"].is_string();
+        assert_eq!(r.outcome, if panics { "crash" } else { "clean" }, "{r:?}");
+    }
+    // Run again: decided from the store alone, no new run.
+    let out = bisect.output().unwrap();
+    assert!(out.status.success());
+    let again: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(again["decision"]["factors"], serde_json::json!(["inject"]));
+    assert!(
+        again["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["new"] == false)
+    );
+}
+
+#[test]
+fn bisect_simulation_and_its_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = dir.path().join("e.toml");
+    std::fs::write(&exp, BISECT).unwrap();
+    let bisect = |extra: &[&str]| {
+        let mut c = Command::cargo_bin("faultline").unwrap();
+        c.args(["lab", "bisect"])
+            .arg(&exp)
+            .args(["--good", "good", "--bad", "bad"])
+            .args(extra);
+        c
+    };
+    let out = bisect(&["--simulate", "swap", "--simulate-mttf", "1s", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["cause"], serde_json::json!(["swap"]));
+    assert_eq!(v["simulations"], 20);
+    assert!(v["correct"].as_u64().unwrap() >= 19, "{v}");
+    bisect(&["--simulate", "vcpus"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("not one of the factors"));
+    Command::cargo_bin("faultline")
+        .unwrap()
+        .args(["lab", "bisect"])
+        .arg(&exp)
+        .args(["--good", "good", "--bad", "nope", "--simulate", "swap"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no such configuration"));
+    Command::cargo_bin("faultline")
+        .unwrap()
+        .args(["lab", "bisect"])
+        .arg(&exp)
+        .args(["--good", "good", "--bad", "good", "--simulate", "swap"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("nothing to bisect"));
 }

@@ -396,8 +396,10 @@ fn hours_text(s: f64) -> String {
     if h >= 1.0 {
         let n = format!("{h:.2}");
         format!("{}h", n.trim_end_matches('0').trim_end_matches('.'))
-    } else {
+    } else if s >= 60.0 {
         format!("{:.0}min", s / 60.0)
+    } else {
+        format!("{:.0}s", s.max(1.0))
     }
 }
 
@@ -962,6 +964,7 @@ mod tests {
         assert_eq!(hours_text(3600.0), "1h");
         assert_eq!(hours_text(5400.0), "1.5h");
         assert_eq!(hours_text(600.0), "10min");
+        assert_eq!(hours_text(2.0), "2s");
     }
 
     #[test]

@@ -169,6 +169,25 @@ pub fn run_experiment(e: &Experiment, o: &RunOptions) -> Result<Vec<RunRecord>> 
     Ok(records.into_inner().unwrap())
 }
 
+/// One more run of `c` (the next repetition number the store has for it),
+/// as `lab bisect` makes them one at a time.
+pub fn run_once(e: &Experiment, c: &Configuration, o: &RunOptions) -> Result<RunRecord> {
+    std::fs::create_dir_all(&o.root).with_context(|| format!("creating {}", o.root.display()))?;
+    let rep = {
+        let mut store = o.store.lock().unwrap();
+        store.lab_mark_orphans(&results::pid_alive)?;
+        store
+            .lab_runs(Some(&e.name))?
+            .iter()
+            .filter(|r| r.configuration == c.name)
+            .map(|r| r.repetition)
+            .max()
+            .unwrap_or(0)
+            + 1
+    };
+    stored_run(e, c, rep, o, std::process::id())
+}
+
 /// One run, begun in the store before QEMU starts and completed after; a
 /// run that fails to set up is completed as `error` with the reason.
 fn stored_run(
