@@ -1,4 +1,6 @@
 //! `faultline stress`: I/O stress with fio's options and verified data.
+//! Owns the command line, the live output (progress on a terminal, the
+//! `--status-interval` lines on stdout) and the printing of the report.
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
@@ -7,7 +9,8 @@ use std::time::Duration;
 
 use anyhow::Result;
 use clap::Args;
-use faultline_stress::{Progress, Rw, StressError, StressOptions};
+use faultline_stress::status::{Corruption, Status};
+use faultline_stress::{Mismatch, Observer, Progress, Rw, StressError, StressOptions};
 
 fn size(s: &str) -> Result<u64, String> {
     faultline_stress::parse_size(s)
@@ -25,12 +28,24 @@ fn rw(s: &str) -> Result<Rw, String> {
     s.parse()
 }
 
+fn interval(s: &str) -> Result<Duration, String> {
+    let d = faultline_stress::parse_duration(s)?;
+    // Shorter than the engine's shortest tick would only repeat lines.
+    if d < Duration::from_millis(10) {
+        return Err(format!("{s:?} is too short (10ms at least)"));
+    }
+    Ok(d)
+}
+
 #[derive(Args)]
 #[command(after_help = "\
 fio's psync engine with parallelism: a job with --iodepth=N is N threads, \
 each with one synchronous pread/pwrite outstanding (no libaio, no io_uring). \
 Every block written carries a header (magic, offset, write generation, job, \
 seed, xxh3 checksum) that reads verify.
+
+With --status-interval and --json, stdout is a stream of JSON values: \
+one-line {\"status\": ...} and {\"corruption\": ...} objects, then the report.
 
 Exit status: 0 done; 1 I/O errors during the run; 2 bad option, refused or \
 unusable target; 4 data verification failed (a read differs from what was \
@@ -98,6 +113,12 @@ pub struct StressArgs {
     /// Print one JSON document instead of text.
     #[arg(long)]
     json: bool,
+    /// Every SECONDS (or 500ms, 1m), print the figures so far as one line
+    /// on stdout (with --json a compact {"status": {...}} object), and a
+    /// line as soon as a read fails verification ({"corruption": {...}});
+    /// the report follows at the end as usual.
+    #[arg(long, alias = "status_interval", value_name = "SECONDS", value_parser = interval)]
+    status_interval: Option<Duration>,
     /// Accepted for pasted fio command lines: psync, sync or pvsync only.
     #[arg(long, value_name = "ENGINE", value_parser = ["psync", "sync", "pvsync"])]
     ioengine: Option<String>,
@@ -112,6 +133,92 @@ pub struct StressArgs {
         hide = true
     )]
     alloc_size: Option<String>,
+}
+
+/// Most corruption lines one run prints, one per bad block: the engine
+/// tells at most 8 per thread, and a dying disk would otherwise flood a
+/// serial console; the status lines go on counting them all.
+const MAX_CORRUPTION_LINES: usize = 16;
+
+/// What the run shows while it goes.
+struct Live {
+    /// Progress on stderr, redrawn in place.
+    tty: bool,
+    json: bool,
+    status_every: Option<Duration>,
+    /// Elapsed time of the next status line.
+    next_status: Duration,
+    last_status: Option<Status>,
+    /// Blocks (file, offset) a corruption line was printed for: a bad
+    /// block read again on every pass is not news.
+    told: Vec<(String, u64)>,
+}
+
+impl Live {
+    /// How often the engine should call: every second for the terminal,
+    /// every interval for the status lines, the shorter of the two.
+    fn tick(&self) -> Duration {
+        match (self.tty, self.status_every) {
+            (true, Some(every)) => every.min(Duration::from_secs(1)),
+            (false, Some(every)) => every,
+            (_, None) => Duration::from_secs(1),
+        }
+    }
+
+    /// Writes one line on stdout and flushes it at once: whoever reads the
+    /// pipe (the lab's agent) must see it even if the machine dies next.
+    fn say(&self, line: &str) {
+        if self.tty {
+            // The progress line shares the terminal: clear it first, the
+            // next tick redraws it below.
+            eprint!("\r\x1b[K");
+        }
+        let mut out = std::io::stdout().lock();
+        // A closed stdout is not a reason to stop the workload.
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
+    }
+}
+
+impl Observer for Live {
+    fn progress(&mut self, p: &Progress) {
+        if let Some(every) = self.status_every
+            && p.elapsed >= self.next_status
+        {
+            let s = Status::new(p, self.last_status.as_ref());
+            self.say(&if self.json {
+                s.to_json_line()
+            } else {
+                s.to_text_line()
+            });
+            self.last_status = Some(s);
+            // The next multiple of the interval after now: a slow tick
+            // skips lines rather than bunching them.
+            while self.next_status <= p.elapsed {
+                self.next_status += every;
+            }
+        }
+        if self.tty {
+            progress_line(p);
+        }
+    }
+
+    fn mismatch(&mut self, m: &Mismatch, p: &Progress) {
+        let block = (m.file.clone(), m.offset);
+        if self.status_every.is_none()
+            || self.told.len() >= MAX_CORRUPTION_LINES
+            || self.told.contains(&block)
+        {
+            return;
+        }
+        self.told.push(block);
+        let c = Corruption::new(m, p);
+        self.say(&if self.json {
+            c.to_json_line()
+        } else {
+            c.to_text_line()
+        });
+    }
 }
 
 fn progress_line(p: &Progress) {
@@ -157,9 +264,16 @@ pub fn run(args: StressArgs) -> Result<ExitCode> {
     };
     faultline_stress::stop_on_interrupt();
     let tty = std::io::stderr().is_terminal();
-    let mut show = |p: &Progress| progress_line(p);
-    let progress: Option<&mut dyn FnMut(&Progress)> = if tty { Some(&mut show) } else { None };
-    let report = match faultline_stress::run(&opts, progress) {
+    let mut live = Live {
+        tty,
+        json: args.json,
+        status_every: args.status_interval,
+        next_status: args.status_interval.unwrap_or_default(),
+        last_status: None,
+        told: Vec::new(),
+    };
+    let tick = live.tick();
+    let report = match faultline_stress::run_observed(&opts, tick, &mut live) {
         Ok(r) => r,
         Err(StressError::Interrupted) => {
             eprintln!("faultline: stress: interrupted during the layout");

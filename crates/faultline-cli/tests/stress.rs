@@ -1,5 +1,8 @@
 //! The `faultline stress` command contract: JSON fields, exit codes
-//! (0 done, 1 I/O errors, 2 usage, 4 verification failed), the refusal.
+//! (0 done, 1 I/O errors, 2 usage, 4 verification failed), the refusal,
+//! and `--status-interval`: status lines on stdout while the run goes (also
+//! when stdout is a pipe, as in a lab guest), a corruption line as soon as
+//! a block reads back wrong, then the report as before.
 
 use std::os::unix::fs::FileExt;
 use std::path::Path;
@@ -237,4 +240,171 @@ fn fio_spelling_and_a_positional_target() {
         .code(0)
         .stdout(predicate::str::contains("5 job(s) x iodepth 1 (psync)"));
     assert_eq!(std::fs::metadata(&file).unwrap().len(), 512 << 10);
+}
+
+// --status-interval
+
+/// Every JSON value on stdout, in order (one-line objects, then the
+/// pretty-printed report).
+fn values(out: &[u8]) -> Vec<Value> {
+    serde_json::Deserializer::from_slice(out)
+        .into_iter::<Value>()
+        .collect::<Result<_, _>>()
+        .expect("a stream of JSON values")
+}
+
+const STATUS_FIELDS: [&str; 11] = [
+    "elapsed_s",
+    "ops",
+    "bytes",
+    "read_ops",
+    "write_ops",
+    "iops",
+    "mib_s",
+    "interval_iops",
+    "interval_mib_s",
+    "verify_errors",
+    "io_errors",
+];
+
+#[test]
+fn json_status_lines_then_the_report() {
+    let dir = scratch();
+    let file = dir.path().join("s.bin");
+    let out = faultline()
+        .args(["stress", "--rw=randrw", "--size=1m", "--runtime=3"])
+        .args(["--time_based", "--status-interval", "1", "--json"])
+        .arg(format!("--filename={}", file.display()))
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out.clone()).unwrap();
+    // Each status object is one whole line that parses on its own.
+    let status: Vec<Value> = text
+        .lines()
+        .filter(|l| l.starts_with("{\"status\":"))
+        .map(|l| serde_json::from_str::<Value>(l).expect(l)["status"].clone())
+        .collect();
+    assert!(status.len() >= 2, "{text}");
+    for s in &status {
+        for key in STATUS_FIELDS {
+            assert!(s[key].is_number(), "status.{key}: {s}");
+        }
+        assert_eq!(s["verify_errors"], 0);
+        assert_eq!(s["io_errors"], 0);
+        let (r, w) = (s["read_ops"].as_u64(), s["write_ops"].as_u64());
+        assert_eq!(s["ops"].as_u64(), Some(r.unwrap() + w.unwrap()));
+    }
+    let ops: Vec<u64> = status.iter().map(|s| s["ops"].as_u64().unwrap()).collect();
+    assert!(ops.windows(2).all(|w| w[0] < w[1]), "{ops:?}");
+    let secs: Vec<f64> = status
+        .iter()
+        .map(|s| s["elapsed_s"].as_f64().unwrap())
+        .collect();
+    assert!(secs[0] >= 1.0 && secs[1] >= 2.0, "{secs:?}");
+
+    // Then the report, unchanged: the last value on stdout.
+    let all = values(&out);
+    assert_eq!(all.len(), status.len() + 1);
+    let report = all.last().unwrap();
+    assert_eq!(report["exit_code"], 0);
+    assert!(report["total"]["read"]["ops"].as_u64().unwrap() > 0);
+    let total = report["total"]["read"]["ops"].as_u64().unwrap()
+        + report["total"]["write"]["ops"].as_u64().unwrap();
+    assert!(*ops.last().unwrap() <= total);
+}
+
+#[test]
+fn text_status_lines_on_a_pipe() {
+    let dir = scratch();
+    let file = dir.path().join("t.bin");
+    faultline()
+        .args(["stress", "--rw=randread", "--size=256k", "--runtime=1200ms"])
+        .args(["--time_based", "--status-interval=500ms"])
+        .arg(format!("--filename={}", file.display()))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::is_match(r"(?m)^status 00:00:00: \d+ ops \(\d+ reads, 0 writes\), .* 0 verification failure\(s\), 0 I/O error\(s\)$").unwrap())
+        .stdout(predicate::str::contains("total: IOPS"));
+}
+
+#[test]
+fn corruption_is_told_at_once_and_once_per_block() {
+    let dir = scratch();
+    let file = dir.path().join("c.bin");
+    let name = format!("--filename={}", file.display());
+    faultline()
+        .args(["stress", "--rw=write", "--size=256k", &name])
+        .assert()
+        .code(0);
+    flip(&file, 5 * 4096 + 123);
+    // Time-based reads find the block again on every pass; the interval is
+    // longer than the run, so any line before the report is the early one.
+    let out = faultline()
+        .args(["stress", "--rw=randread", "--runtime=1", "--time_based"])
+        .args(["--status-interval=1h", "--json", &name])
+        .assert()
+        .code(4)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out.clone()).unwrap();
+    let first = text.lines().next().unwrap();
+    let c: Value = serde_json::from_str(first).expect(first);
+    let c = &c["corruption"];
+    assert!(c["verify_errors"].as_u64().unwrap() >= 1, "{c}");
+    assert!(c["elapsed_s"].as_f64().unwrap() < 0.9, "{c}");
+    assert_eq!(c["io_errors"], 0);
+    let m = &c["mismatch"];
+    assert_eq!(m["offset"], 5 * 4096);
+    assert_eq!(m["kind"], "checksum");
+    assert_eq!(m["reread"], "bad_again");
+    assert_eq!(m["file"], file.display().to_string());
+    let all = values(&out);
+    let corruptions = all.iter().filter(|v| v.get("corruption").is_some()).count();
+    assert_eq!(corruptions, 1, "{text}");
+    let report = all.last().unwrap();
+    assert_eq!(report["exit_code"], 4);
+    assert!(report["total"]["verify_failures"].as_u64().unwrap() >= 1);
+
+    // Without --status-interval stdout stays one document, as before.
+    let out = faultline()
+        .args(["stress", "--rw=randread", &name, "--json"])
+        .assert()
+        .code(4)
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(values(&out).len(), 1);
+
+    // Text: one readable line, before the report.
+    faultline()
+        .args(["stress", "--rw=read", "--status-interval=1h", &name])
+        .assert()
+        .code(4)
+        .stdout(
+            predicate::str::is_match(
+                r"^DATA CORRUPTION at [0-9.]+ s: .*c\.bin offset 20480: checksum check failed \(re-read: bad_again\)",
+            )
+            .unwrap(),
+        );
+}
+
+#[test]
+fn a_bad_interval_is_refused() {
+    for bad in ["0", "abc", "5x", "1us"] {
+        faultline()
+            .args([
+                "stress",
+                "--size=64k",
+                "--status-interval",
+                bad,
+                "never.bin",
+            ])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("--status-interval"));
+    }
 }

@@ -12,18 +12,68 @@
 //!   (`-action panic=exit-failure`: pvpanic reported GUEST_PANICKED);
 //! - `freeze`: no heartbeat for the heartbeat timeout after the first one;
 //!   the failure time is the last heartbeat's;
+//! - `corruption`: the stress workload inside found a block that did not
+//!   read back as written (see below); the time is when the first line
+//!   saying so arrived;
 //! - `clean`: the time limit was reached without a failure (censored);
 //! - `error`: no heartbeat within the boot timeout, a crash before the first
 //!   heartbeat, or QEMU exiting any other way.
+//!
+//! The stress workload's output reaches the console through the agent,
+//! each line prefixed `faultline-stress: ` (run with `--json
+//! --status-interval=N`). The watcher reads from it:
+//!
+//! - `{"status": {...}}` lines: the cumulative figures, the latest kept
+//!   ([`Watcher::stress`], [`StressFigures`]);
+//! - `{"corruption": {...}}` lines: a read failed verification;
+//! - the final report (pretty-printed JSON, one console line per line of
+//!   it, put back together), seen only when the workload ended before the
+//!   run did: its totals, and `final_report: true`;
+//! - as a fallback for runs without `--json`, the text report's and the
+//!   stderr's `DATA VERIFICATION FAILED: N ...` and the text corruption
+//!   line `DATA CORRUPTION at ...`.
+//!
+//! Any of them showing a verification failure is a corruption. A line that
+//! does not parse (cut by a kernel message, garbage) is ignored.
+//!
+//! Crash against corruption: the first failure wins, in console order. A
+//! corruption line before a crash report's first line (the usual way: the
+//! bad data came first, then the machine fell over) makes the run a
+//! `corruption`, with the crash's title in the note; a crash report that
+//! began before the corruption line makes it a `crash`. A crash or a
+//! corruption seen wins over a freeze and over the time limit, as a crash
+//! always has here. A crash report is only known once the detector closes
+//! it, so when a corruption is seen while a report is open, `check` waits
+//! for it up to [`CORRUPTION_GRACE_S`] (or for QEMU's exit) before deciding.
+//! Otherwise the runner ends a run at the first [`Watcher::check`] that
+//! returns a verdict, so a failure that follows is only seen when it arrived
+//! in the same read of the console, or while the run was being stopped.
 
 use faultline_detect::{Console, Detector, Finding, Line};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// What precedes every line of the stress workload on the console (the
+/// agent's forwarder adds it).
+const STRESS_PREFIX: &str = "faultline-stress: ";
+
+/// Most bytes of a pretty-printed report put back together: a real one
+/// is tens of kilobytes; more is a console gone wrong.
+const MAX_REPORT_BYTES: usize = 1 << 20;
+
+/// Seconds [`Watcher::check`] waits, after a corruption line, for a crash
+/// report still open to close: it may have begun before the corruption
+/// line, and then the crash came first. A panicking guest ends the wait
+/// sooner (pvpanic exits QEMU).
+pub const CORRUPTION_GRACE_S: f64 = 5.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     Crash,
     Freeze,
+    /// The stress workload found data that differs from what it wrote.
+    Corruption,
     Clean,
     Aborted,
     Error,
@@ -34,15 +84,16 @@ impl Outcome {
         match self {
             Outcome::Crash => "crash",
             Outcome::Freeze => "freeze",
+            Outcome::Corruption => "corruption",
             Outcome::Clean => "clean",
             Outcome::Aborted => "aborted",
             Outcome::Error => "error",
         }
     }
 
-    /// A failure for the statistics (crash or freeze).
+    /// A failure for the statistics (crash, freeze or corruption).
     pub fn is_failure(self) -> bool {
-        matches!(self, Outcome::Crash | Outcome::Freeze)
+        matches!(self, Outcome::Crash | Outcome::Freeze | Outcome::Corruption)
     }
 }
 
@@ -60,6 +111,57 @@ pub struct Verdict {
     pub note: Option<String>,
 }
 
+/// The stress workload's figures as the console last showed them: the
+/// latest status line, or the final report's totals. Cumulative since the
+/// workload started.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StressFigures {
+    /// Seconds of workload (the stress's own clock, layout excluded).
+    pub elapsed_s: f64,
+    /// Reads and writes completed.
+    pub ops: u64,
+    pub bytes: u64,
+    pub read_ops: u64,
+    pub write_ops: u64,
+    /// Average since the start.
+    pub iops: f64,
+    /// Average since the start, MiB per second.
+    pub mib_s: f64,
+    /// Over the interval before the last status line (the final report
+    /// has no such figure: these stay the last status line's).
+    pub interval_iops: f64,
+    pub interval_mib_s: f64,
+    /// Reads that failed verification so far.
+    pub verify_errors: u64,
+    /// Reads and writes that failed so far.
+    pub io_errors: u64,
+    /// The final report was seen (the workload ended by itself).
+    pub final_report: bool,
+}
+
+/// The first sign of corruption on the console.
+#[derive(Debug, Clone)]
+struct Corruption {
+    /// Arrival time and console line number of the line that said so.
+    at: f64,
+    line: u64,
+    /// The file or device, when the line named it.
+    file: Option<String>,
+    /// The first check that failed (`checksum`, `offset`, ...), when known.
+    kind: Option<String>,
+}
+
+/// The first crash report the detector found.
+#[derive(Debug, Clone)]
+struct Crash {
+    /// Arrival time and console line number of its first line.
+    at: f64,
+    line: u64,
+    title: String,
+    signature: String,
+}
+
 pub struct Limits {
     pub time_limit_s: f64,
     pub heartbeat_timeout_s: f64,
@@ -75,8 +177,12 @@ pub struct Watcher {
     first_beat: Option<f64>,
     last_beat: Option<f64>,
     heartbeats: u64,
-    crash: Option<(f64, String, String)>,
+    crash: Option<Crash>,
     findings: Vec<Finding>,
+    stress: Option<StressFigures>,
+    corruption: Option<Corruption>,
+    /// A pretty-printed final report being put back together, line by line.
+    report: Option<String>,
 }
 
 impl Watcher {
@@ -91,7 +197,17 @@ impl Watcher {
             heartbeats: 0,
             crash: None,
             findings: Vec::new(),
+            stress: None,
+            corruption: None,
+            report: None,
         }
+    }
+
+    /// The stress workload's latest figures (None: no status line, report
+    /// or corruption line seen; after a corruption line alone only
+    /// `verify_errors` is set).
+    pub fn stress(&self) -> Option<StressFigures> {
+        self.stress.clone()
     }
 
     pub fn heartbeats(&self) -> u64 {
@@ -118,6 +234,10 @@ impl Watcher {
             self.first_beat.get_or_insert(now);
             self.last_beat = Some(now);
         }
+        // A kernel message may precede it on the same console line.
+        if let Some(i) = text.find(STRESS_PREFIX) {
+            self.stress_line(now, n, &text[i + STRESS_PREFIX.len()..]);
+        }
         self.console
             .push(&Line::from_console_text(text, n), &mut self.findings);
         self.take_findings();
@@ -133,7 +253,175 @@ impl Watcher {
                     .get((r.start as usize).saturating_sub(1))
                     .copied()
                     .unwrap_or(0.0);
-                self.crash = Some((at, r.title.clone(), r.signature.clone()));
+                self.crash = Some(Crash {
+                    at,
+                    line: r.start,
+                    title: r.title.clone(),
+                    signature: r.signature.clone(),
+                });
+            }
+        }
+    }
+
+    /// One line of the stress workload (without the prefix), line `n`.
+    fn stress_line(&mut self, now: f64, n: u64, payload: &str) {
+        let payload = payload.trim_end();
+        // The final report, pretty-printed: `{` alone, indented lines,
+        // `}` alone. Other stress lines (stderr) may come in between: the
+        // agent forwards stdout and stderr from two threads.
+        if payload == "{" {
+            self.report = Some(String::from("{"));
+            return;
+        }
+        if let Some(buf) = self.report.as_mut()
+            && (payload.starts_with(' ') || payload == "}")
+        {
+            buf.push('\n');
+            buf.push_str(payload);
+            if buf.len() > MAX_REPORT_BYTES {
+                self.report = None;
+            } else if payload == "}" {
+                let doc = self.report.take().unwrap_or_default();
+                if let Ok(v) = serde_json::from_str::<Value>(&doc) {
+                    self.final_report(now, n, &v);
+                }
+            }
+            return;
+        }
+        if payload.starts_with('{') {
+            // Anything that is not an object of a known kind is ignored.
+            let Ok(v) = serde_json::from_str::<Value>(payload) else {
+                return;
+            };
+            if let Some(s) = v.get("status") {
+                self.status(now, n, s);
+            } else if let Some(c) = v.get("corruption") {
+                self.corruption_line(now, n, c);
+            } else if v.get("total").is_some() {
+                self.final_report(now, n, &v);
+            }
+            return;
+        }
+        // Text fallbacks: the report's or stderr's summary, the live line.
+        if let Some(i) = payload.find("DATA VERIFICATION FAILED: ") {
+            let rest = &payload[i + "DATA VERIFICATION FAILED: ".len()..];
+            let count = rest
+                .split_whitespace()
+                .next()
+                .and_then(|w| w.parse::<u64>().ok())
+                .unwrap_or(1);
+            self.note_corruption(now, n, None, None, count);
+        } else if let Some(rest) = payload.strip_prefix("DATA CORRUPTION at ") {
+            // `... s: FILE offset N: KIND check failed ...`
+            let file = rest
+                .split_once(" s: ")
+                .and_then(|(_, r)| r.split_once(" offset "))
+                .map(|(f, _)| f.to_string());
+            self.note_corruption(now, n, file, None, 1);
+        }
+    }
+
+    /// A `status` object: the latest figures.
+    fn status(&mut self, now: f64, n: u64, s: &Value) {
+        // Both must be there: `{"status": {}}` is not a status.
+        if s.get("ops").is_none() || s.get("elapsed_s").is_none() {
+            return;
+        }
+        let Ok(mut f) = serde_json::from_value::<StressFigures>(s.clone()) else {
+            return;
+        };
+        f.final_report = false;
+        let errors = f.verify_errors;
+        self.stress = Some(f);
+        if errors > 0 {
+            // The corruption line should have come first; it may have been
+            // cut on the console.
+            self.note_corruption(now, n, None, None, errors);
+        }
+    }
+
+    /// A `corruption` object.
+    fn corruption_line(&mut self, now: f64, n: u64, c: &Value) {
+        if !c.is_object() {
+            return;
+        }
+        let m = &c["mismatch"];
+        let file = m["file"].as_str().map(str::to_string);
+        let kind = m["kind"].as_str().map(str::to_string);
+        let count = c["verify_errors"].as_u64().unwrap_or(1).max(1);
+        self.note_corruption(now, n, file, kind, count);
+    }
+
+    /// The final report: its totals become the figures.
+    fn final_report(&mut self, now: f64, n: u64, v: &Value) {
+        let t = &v["total"];
+        let (Some(elapsed_s), Some(read_ops), Some(write_ops)) = (
+            t["elapsed_s"].as_f64(),
+            t["read"]["ops"].as_u64(),
+            t["write"]["ops"].as_u64(),
+        ) else {
+            return;
+        };
+        let last = self.stress.take().unwrap_or_default();
+        let f = StressFigures {
+            elapsed_s,
+            ops: read_ops.saturating_add(write_ops),
+            bytes: t["read"]["bytes"]
+                .as_u64()
+                .unwrap_or(0)
+                .saturating_add(t["write"]["bytes"].as_u64().unwrap_or(0)),
+            read_ops,
+            write_ops,
+            iops: t["iops"].as_f64().unwrap_or(0.0),
+            mib_s: t["mib_s"].as_f64().unwrap_or(0.0),
+            interval_iops: last.interval_iops,
+            interval_mib_s: last.interval_mib_s,
+            verify_errors: t["verify_failures"].as_u64().unwrap_or(0),
+            io_errors: t["errors"].as_u64().unwrap_or(0),
+            final_report: true,
+        };
+        let errors = f.verify_errors;
+        self.stress = Some(f);
+        if errors > 0 {
+            let m = &v["mismatches"][0];
+            let file = m["file"]
+                .as_str()
+                .or_else(|| v["options"]["filename"].as_str())
+                .map(str::to_string);
+            let kind = m["kind"].as_str().map(str::to_string);
+            self.note_corruption(now, n, file, kind, errors);
+        }
+    }
+
+    /// A sign of corruption on line `n`: the first one is kept (what a
+    /// later one adds, a file or a kind, fills in the gaps); the count goes
+    /// into the figures.
+    fn note_corruption(
+        &mut self,
+        now: f64,
+        n: u64,
+        file: Option<String>,
+        kind: Option<String>,
+        count: u64,
+    ) {
+        let f = self.stress.get_or_insert_with(StressFigures::default);
+        f.verify_errors = f.verify_errors.max(count);
+        match &mut self.corruption {
+            Some(c) => {
+                if c.file.is_none() {
+                    c.file = file;
+                }
+                if c.kind.is_none() {
+                    c.kind = kind;
+                }
+            }
+            None => {
+                self.corruption = Some(Corruption {
+                    at: now,
+                    line: n,
+                    file,
+                    kind,
+                })
             }
         }
     }
@@ -155,7 +443,7 @@ impl Watcher {
 
     fn verdict(&self, outcome: Outcome, t: f64, note: Option<String>) -> Verdict {
         let (title, signature) = match &self.crash {
-            Some((_, title, sig)) => (Some(title.clone()), Some(sig.clone())),
+            Some(c) => (Some(c.title.clone()), Some(c.signature.clone())),
             None => (None, None),
         };
         Verdict {
@@ -169,20 +457,68 @@ impl Watcher {
     }
 
     fn crash_verdict(&self) -> Option<Verdict> {
-        let (at, ..) = self.crash.as_ref()?;
+        let at = self.crash.as_ref()?.at;
         Some(match self.first_beat {
-            Some(b) if *at >= b => self.verdict(Outcome::Crash, *at, None),
+            Some(b) if at >= b => self.verdict(Outcome::Crash, at, None),
             _ => self.verdict(
                 Outcome::Error,
-                *at,
+                at,
                 Some("crash report before the first heartbeat (boot failed)".into()),
             ),
         })
     }
 
+    fn corruption_verdict(&self, c: &Corruption, after: Option<String>) -> Verdict {
+        let n = self.stress.as_ref().map_or(1, |f| f.verify_errors.max(1));
+        let on = c.file.as_deref().unwrap_or("the stress target");
+        let mut notes = Vec::new();
+        if self.first_beat.is_none_or(|b| c.at < b) {
+            notes.push("found before the first heartbeat".to_string());
+        }
+        notes.extend(after);
+        Verdict {
+            outcome: Outcome::Corruption,
+            time_s: self.since_boot(c.at),
+            boot_s: self.first_beat,
+            title: Some(format!(
+                "data corruption: {n} block(s) failed verification on {on}"
+            )),
+            // Stable across runs (the title's count is not): the kind of
+            // the first failed check.
+            signature: Some(match &c.kind {
+                Some(k) => format!("corruption-{k}"),
+                None => "corruption".into(),
+            }),
+            note: (!notes.is_empty()).then(|| notes.join("; ")),
+        }
+    }
+
+    /// The first of a crash report and a corruption, in console order
+    /// (see the module doc). `then` notes what came after a corruption
+    /// when no crash report did (QEMU's exit).
+    fn failure_verdict(&self, then: Option<String>) -> Option<Verdict> {
+        match (&self.crash, &self.corruption) {
+            (Some(crash), Some(c)) if c.line < crash.line => {
+                Some(self.corruption_verdict(c, Some(format!("then a crash: {}", crash.title))))
+            }
+            (Some(_), _) => self.crash_verdict(),
+            (None, Some(c)) => Some(self.corruption_verdict(c, then)),
+            (None, None) => None,
+        }
+    }
+
     /// Whether the run is over at `now` (QEMU still running).
     pub fn check(&self, now: f64) -> Option<Verdict> {
-        if let Some(v) = self.crash_verdict() {
+        if self.crash.is_none()
+            && !self.console.is_idle()
+            && self
+                .corruption
+                .as_ref()
+                .is_some_and(|c| now - c.at < CORRUPTION_GRACE_S)
+        {
+            return None;
+        }
+        if let Some(v) = self.failure_verdict(None) {
             return Some(v);
         }
         let Some(first) = self.first_beat else {
@@ -222,7 +558,11 @@ impl Watcher {
     /// QEMU exited at `now` with `status` (None: killed by a signal).
     pub fn exited(&mut self, now: f64, status: Option<i32>) -> Verdict {
         self.flush(now);
-        if let Some(v) = self.crash_verdict() {
+        let then = match status {
+            Some(1) => Some("then QEMU exited with status 1 (pvpanic: guest panicked)".into()),
+            _ => None,
+        };
+        if let Some(v) = self.failure_verdict(then) {
             return v;
         }
         match (status, self.first_beat) {
@@ -257,7 +597,9 @@ impl Watcher {
 
     /// The first crash report found so far: title and signature.
     pub fn crash_title(&self) -> Option<(String, String)> {
-        self.crash.as_ref().map(|(_, t, s)| (t.clone(), s.clone()))
+        self.crash
+            .as_ref()
+            .map(|c| (c.title.clone(), c.signature.clone()))
     }
 
     /// The run was stopped by us at `now` (after [`check`](Self::check)
@@ -375,5 +717,301 @@ mod tests {
         let v = w.exited(7.0, Some(0));
         assert_eq!(v.outcome, Outcome::Error);
         assert!(v.note.unwrap().contains("status 0"));
+    }
+    fn status(secs: u32, ops: u64, verify: u64) -> String {
+        format!(
+            "faultline-stress: {{\"status\":{{\"elapsed_s\":{secs}.0,\"ops\":{ops},\"bytes\":{},\"read_ops\":{},\"write_ops\":{},\"iops\":{}.0,\"mib_s\":1.5,\"interval_iops\":900.0,\"interval_mib_s\":3.5,\"verify_errors\":{verify},\"io_errors\":0}}}}\r\n",
+            ops * 4096,
+            ops / 2,
+            ops - ops / 2,
+            ops / u64::from(secs.max(1))
+        )
+    }
+
+    const CORRUPTION: &str = "faultline-stress: {\"corruption\":{\"elapsed_s\":3.2,\"verify_errors\":1,\"io_errors\":0,\"mismatch\":{\"job\":1,\"thread\":0,\"file\":\"/dev/vda\",\"offset\":20480,\"kind\":\"checksum\",\"at_s\":3.19,\"expected_generation\":4,\"found\":{\"checksum\":1,\"magic\":2,\"offset\":20480,\"generation\":4,\"seed\":3,\"job\":1,\"thread\":0,\"bs\":4096},\"computed_checksum\":5,\"first_bad_byte\":20600,\"bad_bytes\":1,\"reread\":\"bad_again\"}}}\r\n";
+
+    /// Feeds `text` in pieces of `step` bytes, all at time `now`.
+    fn feed_in_chunks(w: &mut Watcher, now: f64, text: &str, step: usize) {
+        for piece in text.as_bytes().chunks(step) {
+            w.feed(now, piece);
+        }
+    }
+
+    #[test]
+    fn status_lines_keep_the_latest_figures() {
+        let mut w = Watcher::new(limits());
+        assert_eq!(w.stress(), None);
+        boot(&mut w, 3);
+        // The first status line split across two reads of the console.
+        let first = status(10, 10_000, 0);
+        let (a, b) = first.split_at(first.len() / 2);
+        w.feed(7.2, a.as_bytes());
+        assert_eq!(w.stress(), None);
+        w.feed(7.4, b.as_bytes());
+        let f = w.stress().unwrap();
+        assert_eq!(f.ops, 10_000);
+        assert_eq!(f.elapsed_s, 10.0);
+        assert_eq!((f.read_ops, f.write_ops), (5_000, 5_000));
+        assert_eq!(f.interval_iops, 900.0);
+        assert!(!f.final_report);
+        // A later one in small chunks, with heartbeats around it.
+        let later = format!(
+            "faultline-heartbeat 4 8.00\r\n{}faultline-heartbeat 5 9.00\r\n",
+            status(20, 25_000, 0)
+        );
+        feed_in_chunks(&mut w, 8.0, &later, 7);
+        let f = w.stress().unwrap();
+        assert_eq!(f.ops, 25_000);
+        assert_eq!(f.bytes, 25_000 * 4096);
+        assert_eq!(f.iops, 1250.0);
+        assert_eq!(w.heartbeats(), 5);
+        assert_eq!(w.check(9.0), None);
+        // The figures serialise with the documented names.
+        let j = serde_json::to_value(&f).unwrap();
+        for key in [
+            "elapsed_s",
+            "ops",
+            "bytes",
+            "read_ops",
+            "write_ops",
+            "iops",
+            "mib_s",
+            "interval_iops",
+            "interval_mib_s",
+            "verify_errors",
+            "io_errors",
+            "final_report",
+        ] {
+            assert!(j.get(key).is_some(), "{key}");
+        }
+        let back: StressFigures = serde_json::from_value(j).unwrap();
+        assert_eq!(back, f);
+    }
+
+    #[test]
+    fn garbage_stress_lines_are_ignored() {
+        let mut w = Watcher::new(limits());
+        boot(&mut w, 2);
+        for junk in [
+            "faultline-stress: {\"status\":{\"ops\":12,\r\n",
+            "faultline-stress: {\"status\": 5}\r\n",
+            "faultline-stress: {\"status\": {}}\r\n",
+            "faultline-stress: {\"status\":{\"elapsed_s\":\"x\",\"ops\":-3}}\r\n",
+            "faultline-stress: {\"corruption\": []}\r\n",
+            "faultline-stress: {\"total\": {\"read\": 1}}\r\n",
+            "faultline-stress: {\"something\": \"else\"}\r\n",
+            "faultline-stress: {{{{{{]]]\r\n",
+            "faultline-stress: \u{fffd}\u{0}\x1b[K\r\n",
+            "faultline-stress: \r\n",
+            "faultline-stress: DATA VERIFICATION FAILED\r\n",
+            "faultline-stress: }\r\n",
+            "faultline-stress:   \"indented\": true\r\n",
+        ] {
+            w.feed(6.5, junk.as_bytes());
+        }
+        // Invalid UTF-8 too.
+        w.feed(6.6, b"faultline-stress: {\"status\":\xff\xfe}\r\n");
+        assert_eq!(w.stress(), None);
+        assert_eq!(w.check(6.7), None);
+        // A status line cut by a kernel message is lost, the next one counts.
+        w.feed(
+            6.8,
+            b"faultline-stress: {\"status\":{\"elapsed_s\":1.0,[  12.3] virtio_blk virtio1: x\r\n",
+        );
+        assert_eq!(w.stress(), None);
+        w.feed(6.9, status(2, 100, 0).as_bytes());
+        assert_eq!(w.stress().unwrap().ops, 100);
+        // A kernel message before the prefix on the same line is fine.
+        w.feed(
+            7.0,
+            format!("[   13.0] random: crng init done{}", status(3, 300, 0)).as_bytes(),
+        );
+        assert_eq!(w.stress().unwrap().ops, 300);
+        assert_eq!(w.check(7.0), None);
+    }
+
+    #[test]
+    fn a_corruption_line_is_a_failure_at_its_time() {
+        let mut w = Watcher::new(limits());
+        boot(&mut w, 4);
+        w.feed(8.5, status(3, 3_000, 0).as_bytes());
+        feed_in_chunks(&mut w, 8.7, CORRUPTION, 50);
+        let v = w.check(8.8).unwrap();
+        assert_eq!(v.outcome, Outcome::Corruption);
+        assert!(v.outcome.is_failure());
+        assert_eq!(v.outcome.name(), "corruption");
+        assert_eq!(serde_json::to_string(&v.outcome).unwrap(), "\"corruption\"");
+        assert_eq!(
+            v.title.as_deref(),
+            Some("data corruption: 1 block(s) failed verification on /dev/vda")
+        );
+        assert_eq!(v.signature.as_deref(), Some("corruption-checksum"));
+        assert!((v.time_s - 3.7).abs() < 1e-9, "{}", v.time_s);
+        assert_eq!(v.note, None);
+        let f = w.stress().unwrap();
+        assert_eq!(f.verify_errors, 1);
+        assert_eq!(f.ops, 3_000);
+        // The count follows later lines; the time stays the first line's.
+        w.feed(9.5, status(4, 4_000, 7).as_bytes());
+        let v = w.check(9.6).unwrap();
+        assert_eq!(
+            v.title.as_deref(),
+            Some("data corruption: 7 block(s) failed verification on /dev/vda")
+        );
+        assert!((v.time_s - 3.7).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_corruption_then_a_crash_is_a_corruption() {
+        let mut w = Watcher::new(limits());
+        boot(&mut w, 5);
+        // Both in one read of the console: the corruption came first.
+        w.feed(9.5, format!("{CORRUPTION}{PANIC}").as_bytes());
+        let v = w.exited(9.7, Some(1));
+        assert_eq!(v.outcome, Outcome::Corruption);
+        assert_eq!(
+            v.note.as_deref(),
+            Some("then a crash: kernel panic: sysrq triggered crash")
+        );
+        assert!((v.time_s - 4.5).abs() < 1e-9);
+        assert_eq!(
+            w.crash_title().map(|t| t.0).as_deref(),
+            Some("kernel panic: sysrq triggered crash")
+        );
+
+        // pvpanic without a report after a corruption: still the corruption.
+        let mut w = Watcher::new(limits());
+        boot(&mut w, 3);
+        w.feed(7.5, CORRUPTION.as_bytes());
+        let v = w.exited(8.0, Some(1));
+        assert_eq!(v.outcome, Outcome::Corruption);
+        assert!(v.note.unwrap().contains("status 1"));
+
+        // A corruption seen after the heartbeat stopped is still one.
+        let mut w = Watcher::new(limits());
+        boot(&mut w, 3);
+        w.feed(12.0, CORRUPTION.as_bytes());
+        assert_eq!(w.check(30.0).unwrap().outcome, Outcome::Corruption);
+    }
+
+    #[test]
+    fn a_crash_then_a_corruption_is_a_crash() {
+        let mut w = Watcher::new(limits());
+        boot(&mut w, 5);
+        let (head, tail) = PANIC.split_at(PANIC.find("Call Trace").unwrap());
+        w.feed(9.5, head.as_bytes());
+        w.feed(9.6, CORRUPTION.as_bytes());
+        w.feed(9.6, tail.as_bytes());
+        // The report is still open: the corruption waits for it.
+        assert_eq!(w.check(9.7), None);
+        let v = w.exited(9.8, Some(1));
+        assert_eq!(v.outcome, Outcome::Crash);
+        assert_eq!(
+            v.title.as_deref(),
+            Some("kernel panic: sysrq triggered crash")
+        );
+        // The figures still say what the workload saw.
+        assert_eq!(w.stress().unwrap().verify_errors, 1);
+
+        // A report that stays open (the guest went silent) holds the
+        // corruption for the grace period only, and freezes and the time
+        // limit with it.
+        let mut w = Watcher::new(limits());
+        boot(&mut w, 5);
+        w.feed(9.5, head.as_bytes());
+        w.feed(9.6, CORRUPTION.as_bytes());
+        assert_eq!(w.check(9.6 + CORRUPTION_GRACE_S - 0.1), None);
+        let v = w.check(9.6 + CORRUPTION_GRACE_S).unwrap();
+        assert_eq!(v.outcome, Outcome::Corruption);
+        assert!((v.time_s - 4.6).abs() < 1e-9);
+    }
+
+    /// The report as `faultline stress --json` prints it (pretty), cut to
+    /// what the watcher reads, one console line per line.
+    fn final_report(verify: u64) -> String {
+        let mismatches = if verify > 0 {
+            "[\n    {\n      \"file\": \"/dev/vda\",\n      \"offset\": 4096,\n      \"kind\": \"generation\"\n    }\n  ]"
+        } else {
+            "[]"
+        };
+        let doc = format!(
+            "{{\n  \"options\": {{\n    \"filename\": \"/dev/vda\"\n  }},\n  \"elapsed_s\": 30.0,\n  \"total\": {{\n    \"elapsed_s\": 30.0,\n    \"read\": {{\n      \"ops\": 600,\n      \"bytes\": 2457600\n    }},\n    \"write\": {{\n      \"ops\": 400,\n      \"bytes\": 1638400\n    }},\n    \"iops\": 33.3,\n    \"mib_s\": 0.13,\n    \"errors\": 2,\n    \"verify_failures\": {verify}\n  }},\n  \"mismatches\": {mismatches},\n  \"exit_code\": 0\n}}\n"
+        );
+        doc.lines()
+            .map(|l| format!("faultline-stress: {l}\r\n"))
+            .collect()
+    }
+
+    #[test]
+    fn the_final_report_is_put_back_together() {
+        let mut w = Watcher::new(limits());
+        boot(&mut w, 3);
+        w.feed(7.5, status(20, 500, 0).as_bytes());
+        // With a heartbeat and a stderr line in the middle of it.
+        let mut text = final_report(0);
+        let at = text.find("faultline-stress:     \"read\"").unwrap();
+        text.insert_str(
+            at,
+            "faultline-heartbeat 4 8.00\r\nfaultline-stress: faultline: stress: note\r\n",
+        );
+        feed_in_chunks(&mut w, 8.0, &text, 13);
+        let f = w.stress().unwrap();
+        assert!(f.final_report);
+        assert_eq!((f.ops, f.read_ops, f.write_ops), (1000, 600, 400));
+        assert_eq!(f.bytes, 4_096_000);
+        assert_eq!(f.io_errors, 2);
+        assert_eq!(f.interval_iops, 900.0, "kept from the last status line");
+        assert_eq!(w.heartbeats(), 4);
+        assert_eq!(w.check(8.1), None);
+
+        // One with verification failures and no live line before it.
+        let mut w = Watcher::new(limits());
+        boot(&mut w, 3);
+        feed_in_chunks(&mut w, 8.0, &final_report(3), 64);
+        let v = w.check(8.1).unwrap();
+        assert_eq!(v.outcome, Outcome::Corruption);
+        assert_eq!(
+            v.title.as_deref(),
+            Some("data corruption: 3 block(s) failed verification on /dev/vda")
+        );
+        assert_eq!(v.signature.as_deref(), Some("corruption-generation"));
+        assert!(w.stress().unwrap().final_report);
+
+        // A report that never ends (the guest died while printing it).
+        let mut w = Watcher::new(limits());
+        boot(&mut w, 3);
+        let text = final_report(3);
+        w.feed(8.0, &text.as_bytes()[..text.len() / 2]);
+        let v = w.exited(8.5, Some(0));
+        assert_eq!(v.outcome, Outcome::Error);
+        assert_eq!(w.stress(), None);
+    }
+
+    #[test]
+    fn text_fallbacks_are_corruption_too() {
+        let mut w = Watcher::new(limits());
+        boot(&mut w, 3);
+        w.feed(
+            7.5,
+            b"faultline-stress: faultline: stress: DATA VERIFICATION FAILED: 2 block read(s) differ from what was written\r\n",
+        );
+        let v = w.check(7.6).unwrap();
+        assert_eq!(v.outcome, Outcome::Corruption);
+        assert_eq!(
+            v.title.as_deref(),
+            Some("data corruption: 2 block(s) failed verification on the stress target")
+        );
+
+        let mut w = Watcher::new(limits());
+        boot(&mut w, 3);
+        w.feed(
+            7.5,
+            b"faultline-stress: DATA CORRUPTION at 1.2 s: /dev/vda offset 20480: checksum check failed (re-read: bad_again), job 0 thread 0; 1 verification failure(s) so far\r\n",
+        );
+        let v = w.check(7.6).unwrap();
+        assert_eq!(
+            v.title.as_deref(),
+            Some("data corruption: 1 block(s) failed verification on /dev/vda")
+        );
     }
 }

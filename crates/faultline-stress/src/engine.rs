@@ -1,13 +1,17 @@
 //! The run: layout, `numjobs × iodepth` worker threads doing synchronous
 //! `pread`/`pwrite` on aligned buffers, per-block state for verification,
-//! progress, and the report.
+//! progress and early news of mismatches ([`Observer`]), and the report.
 //!
 //! The hot path per I/O: (with writers in the run) one compare-and-swap
 //! that locks the block's state word, the header stamp and xxh3 of a write,
 //! two clock reads, the system call, the unlock, a histogram increment, and
-//! a relaxed store to the thread's own progress counter. No allocation, no
-//! shared counter, no lock on statistics (each thread keeps its own,
-//! merged at the end).
+//! relaxed stores to the thread's own progress counters (one cache line).
+//! No allocation, no shared counter, no lock on statistics (each thread
+//! keeps its own, merged at the end).
+//!
+//! A mismatch (the cold path) is also sent to the calling thread at once,
+//! so that a caller streaming status lines can say so before anything else
+//! happens to the machine: corruption often comes just before a crash.
 //!
 //! The block lock exists because a read that overlaps a write of the same
 //! block may legitimately return a mix of old and new data (O_DIRECT does
@@ -64,16 +68,52 @@ pub fn stop_on_interrupt() {
     }
 }
 
-/// Live figures, about once a second.
-#[derive(Clone, Debug)]
+/// Live figures, cumulative since the workload started unless said
+/// otherwise.
+#[derive(Clone, Debug, Default)]
 pub struct Progress {
     pub elapsed: Duration,
-    /// Operations (reads and writes) so far.
+    /// Reads and writes that completed so far (`read_ops + write_ops`; as
+    /// the report counts them, failed ones are `io_errors`).
     pub ops: u64,
+    /// `ops` times the block size.
     pub bytes: u64,
-    /// Over the last interval.
+    /// Over the last interval (since the previous call).
     pub iops: f64,
+    /// Over the last interval.
     pub mib_s: f64,
+    pub read_ops: u64,
+    pub write_ops: u64,
+    /// Reads that found data other than what was written.
+    pub verify_failures: u64,
+    /// Reads and writes that failed.
+    pub io_errors: u64,
+}
+
+/// What the calling thread of [`run_observed`] is told during the
+/// workload. Both methods run on the calling thread, never concurrently,
+/// and should return quickly (the workers do not wait for them, but the
+/// next call does).
+pub trait Observer {
+    /// About every `every` given to [`run_observed`].
+    fn progress(&mut self, _progress: &Progress) {}
+
+    /// A read failed verification, told as soon as the worker has re-read
+    /// the block; `progress` is taken right after and counts it. Only the
+    /// mismatches the report samples (the first 8 of each thread) are
+    /// told; later ones show in `verify_failures`.
+    fn mismatch(&mut self, _mismatch: &Mismatch, _progress: &Progress) {}
+}
+
+/// [`run`]'s callback as an [`Observer`].
+struct Callback<'a>(Option<&'a mut dyn FnMut(&Progress)>);
+
+impl Observer for Callback<'_> {
+    fn progress(&mut self, p: &Progress) {
+        if let Some(cb) = self.0.as_mut() {
+            cb(p);
+        }
+    }
 }
 
 /// A block state word: bit 31 locks it, bits 0-30 are the generation this
@@ -201,9 +241,68 @@ struct Ctx {
     deadline: Option<Instant>,
 }
 
-/// Progress counter on its own cache lines (only its thread writes it).
+/// A thread's progress counters, on their own cache lines (only their
+/// thread writes them; the calling thread reads them for [`Progress`]).
 #[repr(align(128))]
-struct Counter(AtomicU64);
+#[derive(Default)]
+struct Counter {
+    reads: AtomicU64,
+    writes: AtomicU64,
+    errors: AtomicU64,
+    verify_failures: AtomicU64,
+}
+
+impl Counter {
+    /// Publishes the thread's figures: relaxed stores to a line no other
+    /// thread writes, so no contention on the hot path.
+    #[inline]
+    fn publish(&self, stats: &ThreadStats) {
+        self.reads.store(stats.read_ops, Ordering::Relaxed);
+        self.writes.store(stats.write_ops, Ordering::Relaxed);
+        self.errors.store(stats.errors, Ordering::Relaxed);
+        self.verify_failures
+            .store(stats.verify_failures, Ordering::Relaxed);
+    }
+}
+
+/// What a worker tells the calling thread.
+enum Msg {
+    /// A read failed verification (a sample, see [`Observer::mismatch`]).
+    Mismatch(Box<Mismatch>),
+    /// The worker returned.
+    Done,
+}
+
+/// Sums the counters of all threads at `now`; `last` is the time and op
+/// count of the previous tick, for the interval rates.
+fn snapshot(
+    counters: &[Counter],
+    bs: u64,
+    start: Instant,
+    now: Instant,
+    last: (Instant, u64),
+) -> Progress {
+    let mut p = Progress {
+        elapsed: now.saturating_duration_since(start),
+        ..Progress::default()
+    };
+    for c in counters {
+        p.read_ops += c.reads.load(Ordering::Relaxed);
+        p.write_ops += c.writes.load(Ordering::Relaxed);
+        p.io_errors += c.errors.load(Ordering::Relaxed);
+        p.verify_failures += c.verify_failures.load(Ordering::Relaxed);
+    }
+    p.ops = p.read_ops + p.write_ops;
+    p.bytes = p.ops.saturating_mul(bs);
+    let dt = now
+        .saturating_duration_since(last.0)
+        .as_secs_f64()
+        .max(1e-9);
+    let d_ops = p.ops.saturating_sub(last.1);
+    p.iops = d_ops as f64 / dt;
+    p.mib_s = d_ops as f64 * bs as f64 / dt / 1_048_576.0;
+    p
+}
 
 const SAMPLES_PER_THREAD: usize = 8;
 const SAMPLES_KEPT: usize = 16;
@@ -336,7 +435,14 @@ fn mismatch(
     }
 }
 
-fn worker(ctx: &Ctx, target: &Target, job: u32, thread: u32, counter: &Counter) -> ThreadStats {
+fn worker(
+    ctx: &Ctx,
+    target: &Target,
+    job: u32,
+    thread: u32,
+    counter: &Counter,
+    tx: &mpsc::Sender<Msg>,
+) -> ThreadStats {
     let mut stats = ThreadStats::new(job, ctx.start);
     let bs = ctx.bs as usize;
     let n = target.states.len() as u64;
@@ -348,6 +454,7 @@ fn worker(ctx: &Ctx, target: &Target, job: u32, thread: u32, counter: &Counter) 
         let e = std::io::Error::new(std::io::ErrorKind::OutOfMemory, "cannot allocate buffers");
         error_sample(&mut stats, ctx, target, thread, "read", 0, &e);
         stats.abandoned = true;
+        counter.publish(&stats);
         return stats;
     };
     block::fill_payload(wbuf.bytes_mut(), ctx.seed, job, thread);
@@ -359,7 +466,6 @@ fn worker(ctx: &Ctx, target: &Target, job: u32, thread: u32, counter: &Counter) 
     let read_percent = ctx.read_percent;
     let mut i = u64::from(thread);
     let mut consecutive_errors = 0u32;
-    let mut ops = 0u64;
     loop {
         if i >= n {
             if !ctx.time_based {
@@ -429,6 +535,9 @@ fn worker(ctx: &Ctx, target: &Target, job: u32, thread: u32, counter: &Counter) 
                         Verdict::Bad(kind) => {
                             stats.verified += 1;
                             stats.verify_failures += 1;
+                            // Counted before the message is sent, so the
+                            // progress taken on receipt includes it.
+                            counter.publish(&stats);
                             if stats.mismatches.len() < SAMPLES_PER_THREAD {
                                 let m = mismatch(
                                     ctx,
@@ -441,6 +550,9 @@ fn worker(ctx: &Ctx, target: &Target, job: u32, thread: u32, counter: &Counter) 
                                     rbuf.bytes_mut(),
                                     locking,
                                 );
+                                // The caller may have gone (it has not: it
+                                // waits for every worker), nothing to do.
+                                let _ = tx.send(Msg::Mismatch(Box::new(m.clone())));
                                 stats.mismatches.push(m);
                             }
                         }
@@ -471,8 +583,7 @@ fn worker(ctx: &Ctx, target: &Target, job: u32, thread: u32, counter: &Counter) 
                 }
             }
         }
-        ops += 1;
-        counter.0.store(ops, Ordering::Relaxed);
+        counter.publish(&stats);
         if consecutive_errors >= GIVE_UP_AFTER {
             stats.abandoned = true;
             break;
@@ -587,7 +698,21 @@ fn display(p: &Path) -> String {
 /// failures of the workload are in the report.
 pub fn run(
     opts: &StressOptions,
-    mut progress: Option<&mut dyn FnMut(&Progress)>,
+    progress: Option<&mut dyn FnMut(&Progress)>,
+) -> Result<Report, StressError> {
+    run_observed(opts, Duration::from_secs(1), &mut Callback(progress))
+}
+
+/// The shortest progress period [`run_observed`] honours: shorter would
+/// make the calling thread spin for nothing.
+const MIN_EVERY: Duration = Duration::from_millis(10);
+
+/// [`run`] with an [`Observer`]: its `progress` about every `every` (10 ms
+/// at least), its `mismatch` as soon as one is found.
+pub fn run_observed(
+    opts: &StressOptions,
+    every: Duration,
+    observer: &mut dyn Observer,
 ) -> Result<Report, StressError> {
     let plan = plan(opts)?;
     let seed = opts.seed.unwrap_or_else(clock_seed);
@@ -633,7 +758,7 @@ pub fn run(
     };
 
     let threads = (opts.numjobs * opts.iodepth) as usize;
-    let counters: Vec<Counter> = (0..threads).map(|_| Counter(AtomicU64::new(0))).collect();
+    let counters: Vec<Counter> = (0..threads).map(|_| Counter::default()).collect();
     let start = Instant::now();
     let ctx = Ctx {
         rw: opts.rw,
@@ -647,7 +772,7 @@ pub fn run(
     };
     let mem_done = AtomicBool::new(false);
     let (all, mem_passes) = std::thread::scope(|s| {
-        let (tx, rx) = mpsc::channel::<()>();
+        let (tx, rx) = mpsc::channel::<Msg>();
         let mut handles = Vec::with_capacity(threads);
         for job in 0..opts.numjobs {
             let target = &targets[plan.file_of(job)];
@@ -656,8 +781,8 @@ pub fn run(
                 let tx = tx.clone();
                 let ctx = &ctx;
                 handles.push(s.spawn(move || {
-                    let st = worker(ctx, target, job, thread, counter);
-                    let _ = tx.send(());
+                    let st = worker(ctx, target, job, thread, counter, &tx);
+                    let _ = tx.send(Msg::Done);
                     st
                 }));
             }
@@ -668,33 +793,27 @@ pub fn run(
             let deadline = ctx.deadline;
             s.spawn(move || p.run(done, deadline))
         });
-        let tick = Duration::from_secs(1);
+        let tick = every.max(MIN_EVERY);
         let mut finished = 0;
         let mut last = (start, 0u64);
         let mut next_tick = start + tick;
         while finished < threads {
             let wait = next_tick.saturating_duration_since(Instant::now());
             match rx.recv_timeout(wait) {
-                Ok(()) => finished += 1,
+                Ok(Msg::Done) => finished += 1,
+                Ok(Msg::Mismatch(m)) => {
+                    let p = snapshot(&counters, bs, start, Instant::now(), last);
+                    observer.mismatch(&m, &p);
+                }
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
             }
             let now = Instant::now();
             if now >= next_tick {
                 next_tick = now + tick;
-                if let Some(cb) = progress.as_mut() {
-                    let ops: u64 = counters.iter().map(|c| c.0.load(Ordering::Relaxed)).sum();
-                    let dt = now.duration_since(last.0).as_secs_f64().max(1e-9);
-                    let d_ops = ops.saturating_sub(last.1);
-                    cb(&Progress {
-                        elapsed: now.duration_since(start),
-                        ops,
-                        bytes: ops * bs,
-                        iops: d_ops as f64 / dt,
-                        mib_s: (d_ops * bs) as f64 / dt / 1_048_576.0,
-                    });
-                    last = (now, ops);
-                }
+                let p = snapshot(&counters, bs, start, now, last);
+                last = (now, p.ops);
+                observer.progress(&p);
             }
         }
         mem_done.store(true, Ordering::Relaxed);

@@ -13,7 +13,10 @@
 //! block's offset, a per-block write generation, the writer's job and
 //! thread, the run's seed and an xxh3 checksum of the block. Reads verify
 //! it; a mismatch is the most important finding of a run
-//! ([`Report::verify_failures`], exit code [`EXIT_VERIFY`]).
+//! ([`Report::verify_failures`], exit code [`EXIT_VERIFY`]). An
+//! [`Observer`] given to [`run_observed`] hears of each one as it is found,
+//! and of the cumulative figures periodically ([`status`] has the lines
+//! `--status-interval` prints from them).
 //!
 //! ```no_run
 //! use faultline_stress::{run, Rw, StressOptions};
@@ -39,9 +42,10 @@ mod mem;
 mod options;
 mod perm;
 mod report;
+pub mod status;
 mod target;
 
-pub use engine::{Progress, run, stop_on_interrupt, stop_requested};
+pub use engine::{Observer, Progress, run, run_observed, stop_on_interrupt, stop_requested};
 pub use options::{Rw, StressOptions, format_size, parse_bool, parse_duration, parse_size};
 pub use report::{
     FileReport, IoErrorSample, JobReport, Latency, MemReport, Mismatch, MismatchKind, OpReport,

@@ -385,3 +385,59 @@ fn progress_is_called_on_long_runs() {
     assert!(seen.windows(2).all(|w| w[0].1 <= w[1].1));
     assert!(seen.last().unwrap().1 <= r.total.read.ops);
 }
+
+/// Records what an [`faultline_stress::Observer`] is told, and when.
+#[derive(Default)]
+struct Seen {
+    progress: Vec<faultline_stress::Progress>,
+    mismatches: Vec<(u64, u64, std::time::Instant)>,
+}
+
+impl faultline_stress::Observer for Seen {
+    fn progress(&mut self, p: &faultline_stress::Progress) {
+        self.progress.push(p.clone());
+    }
+
+    fn mismatch(&mut self, m: &faultline_stress::Mismatch, p: &faultline_stress::Progress) {
+        self.mismatches
+            .push((m.offset, p.verify_failures, std::time::Instant::now()));
+    }
+}
+
+#[test]
+fn an_observer_hears_of_a_mismatch_before_the_run_ends() {
+    let dir = scratch();
+    let file = dir.path().join("early.bin");
+    let w = StressOptions {
+        size: Some(256 << 10),
+        ..opts(&file, Rw::Write)
+    };
+    assert_eq!(run(&w, None).unwrap().exit_code, EXIT_OK);
+    flip(&file, 9 * 4096 + 77);
+    // A time-based read run: the first pass finds it within milliseconds,
+    // the run goes on for a second and a half.
+    let o = StressOptions {
+        runtime: Some(Duration::from_millis(1500)),
+        time_based: true,
+        ..opts(&file, Rw::RandRead)
+    };
+    let mut seen = Seen::default();
+    let r = faultline_stress::run_observed(&o, Duration::from_millis(200), &mut seen).unwrap();
+    let ended = std::time::Instant::now();
+    assert_eq!(r.exit_code, EXIT_VERIFY);
+    let &(offset, failures, told) = seen.mismatches.first().expect("told of the mismatch");
+    assert_eq!(offset, 9 * 4096);
+    assert!(failures >= 1);
+    assert!(ended.duration_since(told) > Duration::from_millis(700));
+    // At most 8 per thread are told; later ones only count.
+    assert!(seen.mismatches.len() <= 8);
+    // Progress every 200 ms, cumulative, with the split and the failures.
+    assert!(seen.progress.len() >= 4, "{}", seen.progress.len());
+    assert!(seen.progress.windows(2).all(|w| w[0].ops <= w[1].ops));
+    let last = seen.progress.last().unwrap();
+    assert_eq!(last.ops, last.read_ops + last.write_ops);
+    assert_eq!(last.write_ops, 0);
+    assert!(last.verify_failures >= 1);
+    assert!(last.read_ops <= r.total.read.ops);
+    assert_eq!(last.io_errors, 0);
+}
