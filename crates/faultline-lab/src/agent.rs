@@ -110,6 +110,9 @@ fn start_stress(s: &Settings) -> Option<Child> {
         }
     }
     cmd.arg(format!("--filename={}", s.disk)).arg("--force");
+    // A JSON status line every 10 s, and a line the moment a block fails
+    // verification: the host learns the figures even if the guest dies.
+    cmd.args(["--json", "--status-interval=10"]);
     say(&format!("stress: {cmd:?}"));
     // Piped, not the console: no progress lines (not a TTY), and every
     // line of the report is forwarded whole, so a heartbeat never lands in

@@ -327,7 +327,12 @@ fn stress_words(
 ) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     for (k, v) in merged {
-        if !word_ok(k) || k == "filename" || k == "json" || k == "force" {
+        if !word_ok(k)
+            || matches!(
+                k.as_str(),
+                "filename" | "json" | "force" | "status-interval" | "status_interval"
+            )
+        {
             return src.err(v.span(), format!("stress option {k:?} cannot be set here"));
         }
         let flag = k == "time_based" || k == "time-based";

@@ -44,7 +44,13 @@ pub fn arguments(options: &[(String, String)], file: &Path, runtime_s: u64) -> V
         // The lab decides these; the configuration's would fight them.
         if matches!(
             k.as_str(),
-            "filename" | "json" | "status-interval" | "runtime" | "time_based" | "force"
+            "filename"
+                | "json"
+                | "status-interval"
+                | "status_interval"
+                | "runtime"
+                | "time_based"
+                | "force"
         ) {
             continue;
         }

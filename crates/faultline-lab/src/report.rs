@@ -1,6 +1,6 @@
 //! `faultline lab report`: the statistics of an experiment's runs.
 //!
-//! Per configuration: runs, failures (crash + freeze), censored (clean)
+//! Per configuration: runs, failures (crash, freeze, corruption), censored (clean)
 //! runs, total hours observed, failures per hour with the exact Poisson 95%
 //! interval and the MTTF with its interval (`faultline_stats::poisson_rate`),
 //! the Kaplan–Meier steps and median time to failure, the crash titles seen;
@@ -45,6 +45,9 @@ pub struct ConfigReport {
     pub failures: u64,
     pub crashes: u64,
     pub freezes: u64,
+    /// Runs whose stress workload found a block that did not read back as
+    /// written.
+    pub corruptions: u64,
     pub censored: u64,
     pub aborted: u64,
     pub errors: u64,
@@ -118,7 +121,13 @@ pub fn build(records: &[RunRecord]) -> Result<Report> {
         let mut titles: Vec<TitleCount> = Vec::new();
         for r in &runs {
             if let Some(t) = &r.title {
-                match titles.iter_mut().find(|x| &x.title == t) {
+                // The same signature is the same failure, even where the
+                // title carries a count (data corruption: N block(s)).
+                let same = |x: &&mut TitleCount| match (&x.signature, &r.signature) {
+                    (Some(a), Some(b)) => a == b,
+                    _ => &x.title == t,
+                };
+                match titles.iter_mut().find(same) {
                     Some(x) => x.count += 1,
                     None => titles.push(TitleCount {
                         title: t.clone(),
@@ -138,6 +147,7 @@ pub fn build(records: &[RunRecord]) -> Result<Report> {
             failures,
             crashes: count(Outcome::Crash),
             freezes: count(Outcome::Freeze),
+            corruptions: count(Outcome::Corruption),
             censored: count(Outcome::Clean),
             aborted: count(Outcome::Aborted),
             errors: count(Outcome::Error),
@@ -271,19 +281,24 @@ pub fn text(w: &mut impl Write, r: &Report) -> std::io::Result<()> {
         writeln!(w)?;
         writeln!(
             w,
-            "{}: {} run(s): {} failure(s) ({} crash, {} freeze), {} censored; {} observed",
+            "{}: {} run(s): {} failure(s) ({} crash, {} freeze{}), {} censored; {} observed",
             c.name,
             c.runs,
             c.failures,
             c.crashes,
             c.freezes,
+            if c.corruptions > 0 {
+                format!(", {} DATA CORRUPTION", c.corruptions)
+            } else {
+                String::new()
+            },
             c.censored,
             human_s(c.total_hours * 3600.0)
         )?;
         if c.aborted + c.errors > 0 {
             writeln!(
                 w,
-                "  left out: {} aborted, {} error (see results.jsonl notes)",
+                "  left out: {} aborted, {} error (their notes: lab report --json, or the store)",
                 c.aborted, c.errors
             )?;
         }

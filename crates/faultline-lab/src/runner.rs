@@ -501,6 +501,7 @@ fn one_run(
         }
     };
     let _ = std::fs::remove_file(&qmp_path);
+    record.stress = watcher.stress().and_then(|f| serde_json::to_value(f).ok());
     if let Some(n) = qmp_note {
         record.note = Some(n);
     }
