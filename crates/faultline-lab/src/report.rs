@@ -81,6 +81,8 @@ pub struct Report {
     pub worse: Option<String>,
     /// Time points of the terminal survival bars (seconds).
     pub survival_points_s: Vec<f64>,
+    /// Every run the report is made from, as recorded.
+    pub runs: Vec<RunRecord>,
 }
 
 fn finite(x: f64) -> Option<f64> {
@@ -214,6 +216,7 @@ pub fn build(records: &[RunRecord]) -> Result<Report> {
         logrank,
         worse,
         survival_points_s,
+        runs: records.to_vec(),
     })
 }
 
