@@ -53,13 +53,29 @@ struct SoakArgs {
     /// Mean time to failure of the configuration before the fix (90s, 45m,
     /// 1h, 1h30m, 2d).
     #[arg(long, value_parser = parse_duration, value_name = "DURATION",
-          required_unless_present = "baseline", conflicts_with = "baseline")]
+          required_unless_present_any = ["baseline", "baseline_of"],
+          conflicts_with_all = ["baseline", "baseline_of"])]
     mttf: Option<f64>,
     /// The baseline as observed instead of an MTTF: FAILURES in total run
     /// time, e.g. `3/12h` (three failures in twelve hours of runs). The soak
     /// then plans with the upper 95% limit of the baseline's MTTF.
-    #[arg(long, value_parser = parse_baseline, value_name = "FAILURES/DURATION")]
+    #[arg(long, value_parser = parse_baseline, value_name = "FAILURES/DURATION",
+          conflicts_with = "baseline_of")]
     baseline: Option<(u64, f64)>,
+    /// The baseline from a finished experiment: this configuration's
+    /// failures and hours in the runs of --experiment.
+    #[arg(long, value_name = "CONFIGURATION", requires = "experiment")]
+    baseline_of: Option<String>,
+    /// The experiment of --baseline-of: its file (runs read from the store
+    /// of --work, or --db) or a store.
+    #[arg(long, value_name = "EXPERIMENT.toml|STORE.db")]
+    experiment: Option<std::path::PathBuf>,
+    /// Work folder of `lab run` (with --experiment FILE).
+    #[arg(long, value_name = "DIR", default_value = "lab-work")]
+    work: std::path::PathBuf,
+    /// The store (default WORK/store.db).
+    #[arg(long, value_name = "PATH")]
+    db: Option<std::path::PathBuf>,
     /// Confidence wanted that the fix works (0 < c < 1).
     #[arg(long, default_value_t = 0.95)]
     confidence: f64,
@@ -159,7 +175,34 @@ fn soak(a: SoakArgs) -> Result<ExitCode> {
             a.confidence
         );
     }
-    let baseline = match a.baseline {
+    let observed = match (&a.baseline_of, &a.experiment) {
+        (Some(name), Some(exp)) => {
+            let records = lab_run::stored_records(exp, &a.work, a.db.as_deref(), None)?;
+            let r = faultline_lab::report::build(&records)?;
+            let Some(c) = r.configurations.iter().find(|c| &c.name == name) else {
+                bail!(
+                    "--baseline-of {name}: no runs of that configuration in experiment {} \
+                     (it has: {})",
+                    r.experiment,
+                    r.configurations
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            };
+            if c.failures == 0 {
+                bail!(
+                    "--baseline-of {name}: it never failed in {} of runs: there is no failure \
+                     rate to prove a fix against",
+                    human(c.total_hours)
+                );
+            }
+            Some((c.failures, c.total_hours))
+        }
+        _ => a.baseline,
+    };
+    let baseline = match observed {
         Some((k, t)) => {
             let upper = faultline_stats::baseline_mttf_upper(k, t)
                 .map_err(|e| anyhow::anyhow!("--baseline {k}/{}: {e}", human(t)))?;
@@ -175,7 +218,7 @@ fn soak(a: SoakArgs) -> Result<ExitCode> {
     let mttf = match (&baseline, a.mttf) {
         (Some(b), _) => b.mttf_upper_hours,
         (None, Some(m)) => m,
-        (None, None) => bail!("give --mttf or --baseline"),
+        (None, None) => bail!("give --mttf, --baseline or --baseline-of"),
     };
     let total = faultline_stats::soak_time(mttf, a.confidence, a.failures).context("soak time")?;
     let runs = a

@@ -238,6 +238,24 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
 
 /// The finished runs the report is about.
 fn report_records(a: &ReportArgs) -> Result<Vec<results::RunRecord>> {
+    stored_records(&a.input, &a.work, a.db.as_deref(), a.experiment.as_deref())
+}
+
+/// The finished runs of an experiment: from its file (the store of `work`,
+/// or `db`), a store, or a results.jsonl of an earlier faultline.
+pub fn stored_records(
+    input: &Path,
+    work: &Path,
+    db: Option<&Path>,
+    experiment: Option<&str>,
+) -> Result<Vec<results::RunRecord>> {
+    let a = ReportArgs {
+        input: input.to_path_buf(),
+        work: work.to_path_buf(),
+        db: db.map(Path::to_path_buf),
+        experiment: experiment.map(str::to_string),
+        json: false,
+    };
     let input = &a.input;
     let ext = input.extension().and_then(|x| x.to_str()).unwrap_or("");
     if ext == "jsonl" {

@@ -316,6 +316,40 @@ fn runs_are_rows_of_the_store_and_the_report_reads_them() {
         .assert()
         .success()
         .stdout(predicate::str::contains("worse: panics"));
+    // The soak of a fix, planned from the failing configuration's runs.
+    let out = Command::cargo_bin("faultline")
+        .unwrap()
+        .args([
+            "lab",
+            "soak",
+            "--json",
+            "--baseline-of",
+            "panics",
+            "--experiment",
+        ])
+        .arg(&exp)
+        .arg("--work")
+        .arg(dir.path().join("work"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let soak: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(soak["baseline"]["failures"], 2);
+    let hours = v["configurations"][0]["total_hours"].as_f64().unwrap();
+    assert!((soak["baseline"]["hours"].as_f64().unwrap() - hours).abs() < 1e-12);
+    Command::cargo_bin("faultline")
+        .unwrap()
+        .args(["lab", "soak", "--baseline-of", "steady", "--experiment"])
+        .arg(&exp)
+        .arg("--work")
+        .arg(dir.path().join("work"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("never failed"));
 }
 
 fn wait_for_rows(db: &std::path::Path, running: usize) {
