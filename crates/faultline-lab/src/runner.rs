@@ -326,13 +326,16 @@ fn one_run(
     append.extend(c.kernel_words(seed));
     let console_path = dir.join("console.log");
     let console = std::fs::File::create(&console_path)?;
-    // A short path: a Unix socket's name must fit in 108 bytes, a run
-    // folder's path may not.
-    let qmp_path = std::env::temp_dir().join(format!(
-        "faultline-qmp-{}-{}.sock",
-        std::process::id(),
-        record.id.unwrap_or(0)
-    ));
+    // In the run's folder like everything else, unless its path is too long
+    // for a Unix socket (108 bytes): then in the temporary folder.
+    let mut qmp_path = dir.join("qmp.sock");
+    if qmp_path.as_os_str().len() >= 100 {
+        qmp_path = std::env::temp_dir().join(format!(
+            "faultline-qmp-{}-{}.sock",
+            std::process::id(),
+            record.id.unwrap_or(0)
+        ));
+    }
     let _ = std::fs::remove_file(&qmp_path);
     let qemu_log = std::fs::File::create(dir.join("qemu.log"))?;
     let mut cmd = Command::new(&o.qemu);
