@@ -170,7 +170,7 @@ fn one_run(e: &Experiment, c: &Configuration, rep: u32, o: &RunOptions) -> Resul
         std::fs::remove_dir_all(&dir).with_context(|| format!("clearing {}", dir.display()))?;
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let fmt = c.disk_format.name();
+    let fmt = c.disk_format.host_format();
     let disk = dir.join(format!("disk.{fmt}"));
     qemu_img(fmt, &disk, &e.disk_size)?;
     let swap = dir.join(format!("swap.{fmt}"));
@@ -180,6 +180,10 @@ fn one_run(e: &Experiment, c: &Configuration, rep: u32, o: &RunOptions) -> Resul
     let seed = run_seed(&e.name, &c.name, rep);
     let mut append = vec!["console=ttyS0".to_string(), "panic=-1".to_string()];
     append.extend(c.kernel_words(seed));
+    if c.disk_format == crate::experiment::DiskFormat::Lvm {
+        // Guest placement only, until host volumes are wired in (lvm.rs).
+        append.push("faultline.lvm=guest".into());
+    }
     let console_path = dir.join("console.log");
     let console = std::fs::File::create(&console_path)?;
     let qemu_log = std::fs::File::create(dir.join("qemu.log"))?;
