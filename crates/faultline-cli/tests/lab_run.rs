@@ -81,7 +81,7 @@ fn experiment_errors_name_file_and_line() {
     let path = dir.path().join("bad.toml");
     std::fs::write(
         &path,
-        "name = \"bad\"\n[run]\nrepetitions = 2\n[[configuration]]\nname = \"a\"\ndisk_format = \"lvm\"\n",
+        "name = \"bad\"\n[run]\nrepetitions = 2\n[[configuration]]\nname = \"a\"\ndisk_format = \"lvm2\"\n",
     )
     .unwrap();
     Command::cargo_bin("faultline")
@@ -93,7 +93,7 @@ fn experiment_errors_name_file_and_line() {
         .assert()
         .failure()
         .stderr(predicate::str::contains("bad.toml:6:"))
-        .stderr(predicate::str::contains("not supported yet"));
+        .stderr(predicate::str::contains("qcow2, raw or lvm"));
 }
 
 #[test]

@@ -1,8 +1,16 @@
 //! The in-guest agent (`faultline lab agent`, run by the image's `/init`):
-//! applies the settings of the kernel command line, prints a heartbeat line
+//! applies the settings of the kernel command line, makes the LVM volume
+//! when asked (`faultline.lvm=guest`), prints a heartbeat line
 //! `faultline-heartbeat SEQ UPTIME` on its standard output (the console)
 //! every period, optionally runs the stress workload, and injects a failure
 //! when asked.
+//!
+//! LVM inside the guest: PV on the stress disk, VG `faultline`, LV `stress`
+//! of all the space (see [`crate::lvm::make_guest_volume`]); the stress then
+//! runs on `/dev/faultline/stress`. The console says which device was
+//! stressed: `lvm: volume ... made inside the guest on /dev/vda (N MiB)`, or
+//! `lvm failed: ...; stressing the raw disk /dev/vda instead`, so a run
+//! that did not measure LVM is visible in its console.
 //!
 //! Injected failures:
 //! - `panic`: `echo 1 > /proc/sys/kernel/sysrq; echo c > /proc/sysrq-trigger`
@@ -23,7 +31,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 
-use crate::cmdline::{InjectKind, Settings, draw_exponential, sysctl_path};
+use crate::cmdline::{InjectKind, LvmSide, Settings, draw_exponential, sysctl_path};
+use crate::lvm::{self, SystemRunner};
 
 fn say(msg: &str) {
     let mut out = std::io::stdout().lock();
@@ -97,7 +106,85 @@ fn uptime() -> String {
         .unwrap_or_else(|| "?".into())
 }
 
-fn start_stress(s: &Settings) -> Option<Child> {
+/// Makes the guest's LVM volume on `disk`; returns its device and size.
+fn guest_lvm(disk: &str) -> Result<(String, u64)> {
+    if !std::path::Path::new(disk).exists() {
+        anyhow::bail!("{disk} does not exist");
+    }
+    // lvm's file locks live here; /init makes /run but not /run/lock.
+    std::fs::create_dir_all("/run/lock/lvm").context("creating /run/lock/lvm")?;
+    let v = lvm::make_guest_volume(&mut SystemRunner::quiet_lvm(), disk)?;
+    // Without udev, lvm makes the /dev/VG/LV link itself; the /dev/mapper
+    // node is device-mapper's own, so it is the fallback.
+    let mapper = format!("/dev/mapper/{}", lvm::dm_name(lvm::GUEST_VG, lvm::LV_NAME));
+    let path = [v.path.as_str(), mapper.as_str()]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .with_context(|| format!("volume made, but neither {} nor {mapper} exists", v.path))?;
+    Ok((path.to_string(), v.bytes))
+}
+
+/// The kernel name (`dm-0`) and I/O scheduler line of a block device node,
+/// through `/sys/dev/block/MAJOR:MINOR` (the node's name under /dev/mapper
+/// is not the kernel's).
+fn block_queue(node: &str) -> Option<(String, String)> {
+    use std::os::unix::fs::MetadataExt as _;
+    let rdev = std::fs::metadata(node).ok()?.rdev();
+    // The glibc encoding of dev_t (as libc's major()/minor()).
+    let major = ((rdev >> 8) & 0xfff) | ((rdev >> 32) & !0xfff);
+    let minor = (rdev & 0xff) | ((rdev >> 12) & !0xff);
+    let sys = format!("/sys/dev/block/{major}:{minor}");
+    let name = std::fs::read_link(&sys)
+        .ok()?
+        .file_name()?
+        .to_string_lossy()
+        .into_owned();
+    let sched = std::fs::read_to_string(format!("{sys}/queue/scheduler")).ok()?;
+    Some((name, sched.trim().to_string()))
+}
+
+/// The device the stress runs on: the LVM volume when asked for and made,
+/// else the raw disk, with a console line saying which.
+fn stress_target(s: &Settings) -> String {
+    match s.lvm {
+        None => s.disk.clone(),
+        Some(LvmSide::Host) => {
+            say(&format!(
+                "lvm: volume made on the host, seen here as {}",
+                s.disk
+            ));
+            s.disk.clone()
+        }
+        Some(LvmSide::Guest) => match guest_lvm(&s.disk) {
+            Ok((path, bytes)) => {
+                say(&format!(
+                    "lvm: volume {path} made inside the guest on {} ({} MiB)",
+                    s.disk,
+                    bytes / 1_048_576
+                ));
+                // dm-linear is bio-based: the volume's own queue has no
+                // scheduler ("none"); its I/O is scheduled on the disk
+                // below, whose scheduler apply() set. Shown so the record
+                // says what the stress went through.
+                if let Some((dm, sched)) = block_queue(&path) {
+                    say(&format!("lvm: {path} is {dm}, scheduler {sched}"));
+                }
+                path
+            }
+            Err(e) => {
+                // Not silent: the run measured the raw disk, not LVM, and
+                // the console (kept with the run record) must say so.
+                say(&format!(
+                    "lvm failed: {e:#}; stressing the raw disk {} instead",
+                    s.disk
+                ));
+                s.disk.clone()
+            }
+        },
+    }
+}
+
+fn start_stress(s: &Settings, target: &str) -> Option<Child> {
     let params = s.stress.as_ref()?;
     let exe = std::env::current_exe().unwrap_or_else(|_| "/bin/faultline".into());
     let mut cmd = Command::new(exe);
@@ -109,7 +196,7 @@ fn start_stress(s: &Settings) -> Option<Child> {
             cmd.arg(format!("--{k}={v}"));
         }
     }
-    cmd.arg(format!("--filename={}", s.disk)).arg("--force");
+    cmd.arg(format!("--filename={target}")).arg("--force");
     // A JSON status line every 10 s, and a line the moment a block fails
     // verification: the host learns the figures even if the guest dies.
     cmd.args(["--json", "--status-interval=10"]);
@@ -183,7 +270,8 @@ fn freeze_now() {
 pub fn run(s: &Settings) -> Result<()> {
     say(&format!("settings {}", serde_json::to_string(s)?));
     apply(s);
-    let mut stress = start_stress(s);
+    let target = stress_target(s);
+    let mut stress = start_stress(s, &target);
     let start = Instant::now();
     let mut deadline = s.inject.as_ref().map(|i| {
         let t = draw_exponential(i.mean_seconds, s.seed);

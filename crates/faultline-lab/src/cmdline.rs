@@ -11,6 +11,7 @@
 //! | `faultline.seed=N` | seed of that draw (default 0) |
 //! | `faultline.stress=K=V,FLAG,...` | run `faultline stress --K=V --FLAG ... --filename=/dev/vda --force` in the guest |
 //! | `faultline.disk=PATH` | the stress target (default `/dev/vda`) |
+//! | `faultline.lvm=guest\|host` | `guest`: make an LVM volume on the stress disk first and stress it (see [`crate::lvm`]); `host`: the disk already is a host LV (only reported) |
 
 use anyhow::{Context as _, Result, bail};
 use serde::Serialize;
@@ -28,6 +29,16 @@ pub struct Inject {
     pub mean_seconds: f64,
 }
 
+/// Which side made the stress disk's LVM volume (`faultline.lvm=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LvmSide {
+    /// The agent makes it on the stress disk.
+    Guest,
+    /// The host did; the guest sees a plain disk.
+    Host,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Settings {
     pub heartbeat_seconds: f64,
@@ -39,6 +50,7 @@ pub struct Settings {
     pub seed: u64,
     pub stress: Option<Vec<(String, String)>>,
     pub disk: String,
+    pub lvm: Option<LvmSide>,
 }
 
 impl Default for Settings {
@@ -53,6 +65,7 @@ impl Default for Settings {
             seed: 0,
             stress: None,
             disk: "/dev/vda".into(),
+            lvm: None,
         }
     }
 }
@@ -143,6 +156,13 @@ pub fn parse(cmdline: &str) -> Result<Settings> {
                 )
             }
             "disk" => s.disk = value.to_string(),
+            "lvm" => {
+                s.lvm = Some(match value {
+                    "guest" => LvmSide::Guest,
+                    "host" => LvmSide::Host,
+                    _ => bail!("faultline.lvm={value}: guest or host"),
+                })
+            }
             _ => bail!("unknown setting faultline.{key}"),
         }
     }
@@ -177,4 +197,41 @@ impl SplitMix64 {
 pub fn draw_exponential(mean: f64, seed: u64) -> f64 {
     let u = SplitMix64(seed).next_f64();
     -mean * (1.0 - u).ln()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lvm_word() {
+        assert_eq!(parse("console=ttyS0").unwrap().lvm, None);
+        let s = parse("console=ttyS0 faultline.lvm=guest faultline.heartbeat=1").unwrap();
+        assert_eq!(s.lvm, Some(LvmSide::Guest));
+        // The stress target stays the raw disk until the volume exists.
+        assert_eq!(s.disk, "/dev/vda");
+        assert_eq!(
+            parse("faultline.lvm=host").unwrap().lvm,
+            Some(LvmSide::Host)
+        );
+        for bad in ["faultline.lvm=", "faultline.lvm", "faultline.lvm=GUEST"] {
+            let e = parse(bad).unwrap_err().to_string();
+            assert!(
+                e.contains("faultline.lvm=") && e.contains("guest or host"),
+                "{e}"
+            );
+        }
+        // The settings line the agent prints names it.
+        let json = serde_json::to_string(&parse("faultline.lvm=guest").unwrap()).unwrap();
+        assert!(json.contains(r#""lvm":"guest""#), "{json}");
+    }
+
+    #[test]
+    fn lvm_words_from_placement() {
+        use crate::lvm::{HostLvm, lvm_placement};
+        let p = lvm_placement(&HostLvm::Unavailable("x".into()));
+        assert_eq!(parse(p.kernel_word()).unwrap().lvm, Some(LvmSide::Guest));
+        let p = lvm_placement(&HostLvm::Available);
+        assert_eq!(parse(p.kernel_word()).unwrap().lvm, Some(LvmSide::Host));
+    }
 }

@@ -7,14 +7,26 @@
 //! | path | what |
 //! |---|---|
 //! | `debs/` | the downloaded `.deb` files |
-//! | `unpack/kernel`, `unpack/busybox` | `dpkg-deb -x` of them (removed after a build) |
+//! | `unpack/kernel`, `unpack/busybox`, `unpack/lvm` | `dpkg-deb -x` of them (removed after a build) |
 //! | `vmlinuz` | the kernel (copied from `boot/vmlinuz-*`) |
 //! | `initramfs.gz` | newc cpio, gzip |
 //! | `manifest.json` | the inputs the two were built from |
+//! | `lvm-packages.txt` | the LVM packages (`name=version`) the image's `lvm` came from |
 //!
 //! Disk decision: the guest gets raw block devices (`/dev/vda` for the stress
 //! workload, `/dev/vdb` for swap); no file system is mounted, so no ext4
 //! modules (ext4 is built into Debian's cloud kernel anyway).
+//!
+//! LVM inside the guest (`disk_format = "lvm"` on a host without
+//! device-mapper): the image carries Debian's `/sbin/lvm` (package `lvm2`)
+//! with links for the commands the agent uses, [`LVM_CONF`], and the shared
+//! libraries `lvm` needs. Those come from the `.deb`s of lvm2's library
+//! dependencies (closure over `Depends`, minus libc6), not from the host,
+//! which need not have LVM at all; `ldd` on the unpacked binary with
+//! `LD_LIBRARY_PATH` on the unpacked libraries picks the files, and what it
+//! resolves outside them (libc, libm, the loader) comes from the host like
+//! the faultline binary's. Only the `lvm` binary and the library files are
+//! put in the image, not the packages' other contents.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -45,6 +57,57 @@ sync
 poweroff -f
 "#;
 pub const INIT_VERSION: u32 = 1;
+
+/// `/etc/lvm/lvm.conf` of the guest: an initramfs with no udev and no
+/// daemons, where only the virtio disks are LVM's business.
+pub const LVM_CONF: &str = r#"# faultline guest: no udev, no daemons, only the virtio disks.
+# (lvmetad is gone from LVM 2.03, so there is no use_lvmetad to turn off;
+# an unknown setting would only draw a warning.)
+devices {
+    dir = "/dev"
+    scan = [ "/dev" ]
+    # No udev database to ask: lvm scans /dev itself.
+    obtain_device_list_from_udev = 0
+    external_device_info_source = "none"
+    filter = [ "a|^/dev/vd|", "r|.*|" ]
+    global_filter = [ "a|^/dev/vd|", "r|.*|" ]
+    # No /etc/lvm/devices/system.devices in the image: the filter decides.
+    use_devicesfile = 0
+    md_component_detection = 0
+    multipath_component_detection = 0
+}
+global {
+    # Local file locks (LVM 2.03 has no locking_type any more); /run/lock/lvm
+    # is made by the agent.
+    locking_dir = "/run/lock/lvm"
+    use_lvmlockd = 0
+    use_lvmpolld = 0
+    event_activation = 0
+}
+activation {
+    # No udev to wait for or to make nodes: lvm and libdevmapper make the
+    # /dev/mapper nodes and /dev/VG/LV links themselves.
+    udev_sync = 0
+    udev_rules = 0
+    verify_udev_operations = 0
+    # No dmeventd.
+    monitoring = 0
+}
+backup {
+    # The guest is thrown away after the run.
+    backup = 0
+    archive = 0
+}
+"#;
+
+/// The Debian package of the LVM tools.
+pub const LVM_PACKAGE: &str = "lvm2";
+
+/// Commands of `lvm` linked into `/sbin` (`lvm` dispatches on its name).
+pub const LVM_LINKS: &[&str] = &[
+    "pvcreate", "pvremove", "pvs", "vgcreate", "vgchange", "vgremove", "vgs", "lvcreate",
+    "lvremove", "lvs",
+];
 
 /// Modules the guest loads: (name, required). pvpanic's core and its two
 /// front ends, virtio over PCI with the block and console drivers, dm-mod
@@ -217,6 +280,202 @@ pub fn parse_ldd(text: &str) -> Vec<String> {
     out
 }
 
+/// The sonames `ldd` could not find (`libx.so.1 => not found`).
+pub fn parse_ldd_missing(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| l.contains("=> not found"))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect()
+}
+
+/// One package stanza of `apt-cache show --no-all-versions A B ...`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stanza {
+    pub package: String,
+    pub version: String,
+    /// Package names of `Pre-Depends` and `Depends`: the first of each set
+    /// of alternatives, without version or architecture qualifier.
+    pub depends: Vec<String>,
+}
+
+/// The stanzas of `apt-cache show` output (separated by blank lines);
+/// stanzas without a Package or Version are skipped.
+pub fn parse_stanzas(text: &str) -> Vec<Stanza> {
+    let mut out = Vec::new();
+    for block in text.split("\n\n") {
+        let (mut package, mut version, mut depends) = (None, None, Vec::new());
+        for line in block.lines() {
+            if let Some(v) = line.strip_prefix("Package:") {
+                package = Some(v.trim().to_string());
+            } else if let Some(v) = line.strip_prefix("Version:") {
+                version = Some(v.trim().to_string());
+            } else if let Some(v) = line
+                .strip_prefix("Depends:")
+                .or_else(|| line.strip_prefix("Pre-Depends:"))
+            {
+                for dep in v.split(',') {
+                    let first = dep.split('|').next().unwrap_or("");
+                    if let Some(name) = first.split_whitespace().next() {
+                        let name = name.split(':').next().unwrap_or(name);
+                        depends.push(name.to_string());
+                    }
+                }
+            }
+        }
+        if let (Some(package), Some(version)) = (package, version) {
+            out.push(Stanza {
+                package,
+                version,
+                depends,
+            });
+        }
+    }
+    out
+}
+
+/// Whether a dependency of lvm2 is a library the image takes from its
+/// `.deb`: `lib*` packages, except the C library, which must match the
+/// loader and libc the faultline binary brings from the host.
+pub fn is_image_library(package: &str) -> bool {
+    package.starts_with("lib") && package != "libc6"
+}
+
+/// lvm2 and the closure of its library dependencies, `(name, version)`,
+/// lvm2 first, the rest sorted by name. One `apt-cache show` per level of
+/// the dependency tree.
+fn lvm_packages() -> Result<Vec<(String, String)>> {
+    let mut found: Vec<(String, String)> = Vec::new();
+    let mut next = vec![LVM_PACKAGE.to_string()];
+    // The tree is a few levels deep; the bound only guards against a loop
+    // in broken apt data.
+    for _ in 0..16 {
+        if next.is_empty() {
+            break;
+        }
+        let out = run(
+            Command::new("apt-cache")
+                .args(["show", "--no-all-versions"])
+                .args(&next),
+            &format!("apt-cache show {}", next.join(" ")),
+        )?;
+        let stanzas = parse_stanzas(&out);
+        for want in &next {
+            if !stanzas.iter().any(|s| &s.package == want) {
+                bail!("apt-cache show {want}: no Version (run apt-get update?)");
+            }
+        }
+        let mut deps = Vec::new();
+        for st in stanzas {
+            if found.iter().any(|(p, _)| *p == st.package) {
+                continue;
+            }
+            deps.extend(st.depends.into_iter().filter(|d| is_image_library(d)));
+            found.push((st.package, st.version));
+        }
+        deps.sort();
+        deps.dedup();
+        deps.retain(|d| !found.iter().any(|(p, _)| p == d));
+        next = deps;
+    }
+    if !next.is_empty() {
+        bail!(
+            "lvm2's dependencies did not close after 16 levels: {}",
+            next.join(" ")
+        );
+    }
+    // lvm2 stays first (the bail above made sure it is there).
+    if let Some(libs) = found.get_mut(1..) {
+        libs.sort();
+    }
+    Ok(found)
+}
+
+/// What decides the image's userland besides busybox: the `/init` script,
+/// `lvm.conf` and the LVM packages. Stored as the manifest's `init_hash`
+/// (the manifest has no field of its own for LVM yet), so a new lvm2 or
+/// library version rebuilds the image.
+pub fn userland_hash(lvm: &[(String, String)]) -> String {
+    let mut text = format!("{INIT_SCRIPT}\0{LVM_CONF}\0");
+    for (p, v) in lvm {
+        text.push_str(&format!("{p}={v}\n"));
+    }
+    manifest::hash_hex(text.as_bytes())
+}
+
+/// Unpacks several `.deb`s into one fresh folder.
+fn unpack_all(debs: &[PathBuf], dir: &Path) -> Result<()> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir)?;
+    }
+    std::fs::create_dir_all(dir)?;
+    for deb in debs {
+        run(
+            Command::new("dpkg-deb").arg("-x").arg(deb).arg(dir),
+            &format!("dpkg-deb -x {}", deb.display()),
+        )?;
+    }
+    Ok(())
+}
+
+/// The folders under `root` holding shared libraries (`*.so*` files).
+fn library_dirs(root: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let mut has_lib = false;
+        for e in std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
+            let e = e?;
+            let ty = e.file_type()?;
+            if ty.is_dir() {
+                stack.push(e.path());
+            } else if e.file_name().to_string_lossy().contains(".so") {
+                has_lib = true;
+            }
+        }
+        if has_lib {
+            out.push(dir);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The files `lvm` needs, as (path in the image, path to read): the
+/// unpacked binary's `ldd` libraries, those of the unpacked packages at
+/// their package paths, the others from the host at theirs.
+fn lvm_files(root: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let bin = root.join("sbin/lvm");
+    if !bin.is_file() {
+        bail!(
+            "{LVM_PACKAGE} has no sbin/lvm (unpacked in {})",
+            root.display()
+        );
+    }
+    let dirs = library_dirs(root)?;
+    let path = std::env::join_paths(&dirs).context("joining library folders")?;
+    let out = run(
+        Command::new("ldd").arg(&bin).env("LD_LIBRARY_PATH", path),
+        "ldd on lvm2's sbin/lvm",
+    )?;
+    let missing = parse_ldd_missing(&out);
+    if !missing.is_empty() {
+        bail!(
+            "lvm needs {} which no downloaded package nor the host provides",
+            missing.join(", ")
+        );
+    }
+    let mut files = vec![("sbin/lvm".to_string(), bin)];
+    for lib in parse_ldd(&out) {
+        let p = PathBuf::from(&lib);
+        let dest = match p.strip_prefix(root) {
+            Ok(rel) => rel.to_string_lossy().into_owned(),
+            Err(_) => lib.trim_start_matches('/').to_string(),
+        };
+        files.push((dest, p));
+    }
+    Ok(files)
+}
+
 /// Builds the image (or finds it up to date).
 pub fn build(opts: &ImageOptions) -> Result<ImageResult> {
     let start = Instant::now();
@@ -242,6 +501,7 @@ pub fn build(opts: &ImageOptions) -> Result<ImageResult> {
     })?;
     let kernel_version = candidate_version(&kernel_pkg)?;
     let busybox_version = candidate_version("busybox-static")?;
+    let lvm_pkgs = lvm_packages()?;
     let faultline_bin = std::fs::read(&opts.faultline)
         .with_context(|| format!("reading {}", opts.faultline.display()))?;
     let new = Manifest {
@@ -251,7 +511,7 @@ pub fn build(opts: &ImageOptions) -> Result<ImageResult> {
         busybox_version: busybox_version.clone(),
         faultline_hash: manifest::hash_hex(&faultline_bin),
         init_version: INIT_VERSION,
-        init_hash: manifest::hash_hex(INIT_SCRIPT.as_bytes()),
+        init_hash: userland_hash(&lvm_pkgs),
         modules: MODULES.iter().map(|(m, _)| m.to_string()).collect(),
     };
     let old = manifest::load(&manifest_path);
@@ -272,11 +532,17 @@ pub fn build(opts: &ImageOptions) -> Result<ImageResult> {
     let debs = work.join("debs");
     let kdeb = download(&debs, &kernel_pkg, &kernel_version, start)?;
     let bdeb = download(&debs, "busybox-static", &busybox_version, start)?;
+    let mut lvm_debs = Vec::new();
+    for (p, v) in &lvm_pkgs {
+        lvm_debs.push(download(&debs, p, v, start)?);
+    }
     let kdir = work.join("unpack/kernel");
     let bdir = work.join("unpack/busybox");
+    let ldir = work.join("unpack/lvm");
     progress(start, "unpacking");
     unpack(&kdeb, &kdir)?;
     unpack(&bdeb, &bdir)?;
+    unpack_all(&lvm_debs, &ldir)?;
 
     // Kernel.
     let boot = kdir.join("boot");
@@ -328,6 +594,21 @@ pub fn build(opts: &ImageOptions) -> Result<ImageResult> {
     .unwrap_or_default();
     let libs = parse_ldd(&ldd);
 
+    // LVM.
+    let lvm_files = lvm_files(&ldir)?;
+    let lvm_list: String = lvm_pkgs.iter().map(|(p, v)| format!("{p}={v}\n")).collect();
+    progress(
+        start,
+        &format!(
+            "lvm: {} and {} library package(s); {} file(s) for the image",
+            lvm_pkgs
+                .first()
+                .map_or(String::new(), |(p, v)| format!("{p} {v}")),
+            lvm_pkgs.len().saturating_sub(1),
+            lvm_files.len()
+        ),
+    );
+
     progress(start, "writing initramfs");
     let tmp = work.join("initramfs.gz.tmp");
     let file =
@@ -350,10 +631,27 @@ pub fn build(opts: &ImageOptions) -> Result<ImageResult> {
     }
     c.file("init", 0o755, INIT_SCRIPT.as_bytes())?;
     c.file("bin/faultline", 0o755, &faultline_bin)?;
+    let mut written = std::collections::HashSet::new();
     for lib in &libs {
         let data = std::fs::read(lib).with_context(|| format!("reading {lib}"))?;
         c.file(lib, 0o755, &data)?;
+        written.insert(lib.trim_start_matches('/').to_string());
     }
+    let mut lvm_libs = 0;
+    for (dest, src) in &lvm_files {
+        // libc and the loader are already there for faultline.
+        if !written.insert(dest.clone()) {
+            continue;
+        }
+        let data = std::fs::read(src).with_context(|| format!("reading {}", src.display()))?;
+        c.file(dest, 0o755, &data)?;
+        lvm_libs += usize::from(dest != "sbin/lvm");
+    }
+    for l in LVM_LINKS {
+        c.symlink(&format!("sbin/{l}"), "lvm")?;
+    }
+    c.file("etc/lvm/lvm.conf", 0o644, LVM_CONF.as_bytes())?;
+    c.file("etc/faultline/lvm-packages", 0o644, lvm_list.as_bytes())?;
     let mut list = String::new();
     for m in &order {
         let data = modules::read_module(&tree.join(m))?;
@@ -374,6 +672,7 @@ pub fn build(opts: &ImageOptions) -> Result<ImageResult> {
     drop(buf);
     std::fs::rename(&tmp, &initrd_out)?;
     std::fs::copy(&vmlinuz, &kernel_out)?;
+    std::fs::write(work.join("lvm-packages.txt"), &lvm_list)?;
     std::fs::write(&manifest_path, serde_json::to_string_pretty(&new)? + "\n")?;
     // The unpacked trees (about 110 MiB) are not needed any more; the .debs
     // stay for the next rebuild.
@@ -382,9 +681,10 @@ pub fn build(opts: &ImageOptions) -> Result<ImageResult> {
     progress(
         start,
         &format!(
-            "done: initramfs {:.1} MiB, {} libraries",
+            "done: initramfs {:.1} MiB, {} libraries (+{} for lvm)",
             size as f64 / 1048576.0,
-            libs.len()
+            libs.len(),
+            lvm_libs
         ),
     );
     Ok(ImageResult {

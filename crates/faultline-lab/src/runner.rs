@@ -28,8 +28,9 @@ use anyhow::{Context as _, Result, bail};
 use faultline_store::Store;
 
 use crate::accel::Accel;
-use crate::experiment::{Configuration, Experiment, run_seed};
+use crate::experiment::{Configuration, DiskFormat, Experiment, run_seed};
 use crate::host_stress::HostStress;
+use crate::lvm::{self, HostVolume, LvmPlacement, SystemRunner};
 use crate::qmp::{GuestSignal, Qmp, QmpEvent};
 use crate::results::{self, RunRecord};
 use crate::watch::{Limits, Outcome, Verdict, Watcher};
@@ -314,7 +315,7 @@ fn one_run(
     record: &mut RunRecord,
 ) -> Result<()> {
     let dir = o.root.join(&c.name).join(rep.to_string());
-    let fmt = c.disk_format.name();
+    let fmt = c.disk_format.host_format();
     let disk = dir.join(format!("disk.{fmt}"));
     qemu_img(fmt, &disk, &e.disk_size)?;
     let swap = dir.join(format!("swap.{fmt}"));
@@ -324,6 +325,22 @@ fn one_run(
     let seed = record.seed;
     let mut append = vec!["console=ttyS0".to_string(), "panic=-1".to_string()];
     append.extend(c.kernel_words(seed));
+    // LVM: on the host when it has device-mapper (QEMU then opens the LV),
+    // else the guest makes the volume on its raw disk; the record says which.
+    let mut drive = disk.clone();
+    let mut volume = None;
+    if c.disk_format == DiskFormat::Lvm {
+        let placement = lvm::lvm_placement(&lvm::host_device_mapper());
+        (o.say)(&format!("{}/{rep}: {}", c.name, placement.note()));
+        record.disk = Some(format!("lvm ({})", placement.note()));
+        if placement == LvmPlacement::Host {
+            let v = HostVolume::create(SystemRunner::default(), &disk, lvm::unique_vg_name())
+                .with_context(|| format!("making the host LVM volume over {}", disk.display()))?;
+            drive = v.lv_path();
+            volume = Some(v);
+        }
+        append.push(placement.kernel_word().into());
+    }
     let console_path = dir.join("console.log");
     let console = std::fs::File::create(&console_path)?;
     // In the run's folder like everything else, unless its path is too long
@@ -354,7 +371,7 @@ fn one_run(
         .args(["-append", &append.join(" ")])
         .args(["-device", "pvpanic"])
         .arg("-drive")
-        .arg(format!("if=virtio,format={fmt},file={}", disk.display()));
+        .arg(format!("if=virtio,format={fmt},file={}", drive.display()));
     if c.swap {
         cmd.arg("-drive")
             .arg(format!("if=virtio,format={fmt},file={}", swap.display()));
@@ -518,6 +535,11 @@ fn one_run(
                 None => p,
             });
         }
+    }
+    if let Some(v) = volume.take()
+        && let Err(err) = v.remove()
+    {
+        (o.say)(&format!("{}/{rep}: {err}", c.name));
     }
     let _ = std::fs::remove_file(&disk);
     if c.swap {
