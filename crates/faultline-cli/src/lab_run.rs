@@ -259,7 +259,7 @@ pub fn stored_records(
     let input = &a.input;
     let ext = input.extension().and_then(|x| x.to_str()).unwrap_or("");
     if ext == "jsonl" {
-        return results::read(input);
+        return Ok(results::read(input)?);
     }
     let (db, wanted) = if ext == "toml" {
         let e = experiment::load(input)?;
@@ -268,6 +268,13 @@ pub fn stored_records(
     } else {
         (input.clone(), a.experiment.clone())
     };
+    if db.is_dir() {
+        bail!(
+            "{}: a folder; give EXPERIMENT.toml (with --work), a store (STORE.db) \
+             or a results.jsonl",
+            db.display()
+        );
+    }
     if !db.exists() {
         bail!(
             "{}: no store here (the runs of `faultline lab run` are recorded in WORK/store.db; \

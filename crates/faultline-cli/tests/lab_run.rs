@@ -97,6 +97,34 @@ fn experiment_errors_name_file_and_line() {
 }
 
 #[test]
+fn report_says_what_it_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    // A folder is neither an experiment nor a store.
+    Command::cargo_bin("faultline")
+        .unwrap()
+        .args(["lab", "report"])
+        .arg(dir.path())
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("a folder; give EXPERIMENT.toml"));
+    // A file that is not a store: named once, with SQLite's reason once.
+    let bad = dir.path().join("bad.db");
+    std::fs::write(&bad, "not a database, only text ".repeat(40)).unwrap();
+    let out = Command::cargo_bin("faultline")
+        .unwrap()
+        .args(["lab", "report"])
+        .arg(&bad)
+        .assert()
+        .failure()
+        .get_output()
+        .stderr
+        .clone();
+    let text = String::from_utf8_lossy(&out);
+    assert_eq!(text.matches("bad.db").count(), 1, "{text}");
+    assert_eq!(text.matches("not a database").count(), 1, "{text}");
+}
+
+#[test]
 fn shipped_experiments_parse() {
     for name in ["injected.toml", "appliance.toml"] {
         let path = workspace().join("examples/lab").join(name);

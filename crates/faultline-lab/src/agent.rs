@@ -29,7 +29,7 @@ use std::io::Write as _;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, Result};
+use crate::error::{IoContext as _, OrInvalid as _, Result, bail};
 
 use crate::cmdline::{InjectKind, LvmSide, Settings, draw_exponential, sysctl_path};
 use crate::lvm::{self, SystemRunner};
@@ -41,7 +41,7 @@ fn say(msg: &str) {
 }
 
 fn write_file(path: &str, value: &str) -> Result<()> {
-    std::fs::write(path, value).with_context(|| format!("writing {value:?} to {path}"))
+    std::fs::write(path, value).at(|| format!("writing {value:?} to {path}"))
 }
 
 /// Applies swap, scheduler and sysctl settings; failures are reported on the
@@ -50,7 +50,7 @@ pub fn apply(s: &Settings) {
     for (k, v) in &s.sysctls {
         match write_file(&sysctl_path(k), v) {
             Ok(()) => say(&format!("sysctl {k}={v}")),
-            Err(e) => say(&format!("sysctl {k}={v} failed: {e:#}")),
+            Err(e) => say(&format!("sysctl {k}={v} failed: {e}")),
         }
     }
     if let Some(sched) = &s.scheduler {
@@ -69,7 +69,7 @@ pub fn apply(s: &Settings) {
             let p = format!("/sys/block/{d}/queue/scheduler");
             match write_file(&p, sched) {
                 Ok(()) => say(&format!("{d}: scheduler {sched}")),
-                Err(e) => say(&format!("{d}: scheduler {sched} failed: {e:#}")),
+                Err(e) => say(&format!("{d}: scheduler {sched} failed: {e}")),
             }
         }
     }
@@ -109,10 +109,10 @@ fn uptime() -> String {
 /// Makes the guest's LVM volume on `disk`; returns its device and size.
 fn guest_lvm(disk: &str) -> Result<(String, u64)> {
     if !std::path::Path::new(disk).exists() {
-        anyhow::bail!("{disk} does not exist");
+        bail!("{disk} does not exist");
     }
     // lvm's file locks live here; /init makes /run but not /run/lock.
-    std::fs::create_dir_all("/run/lock/lvm").context("creating /run/lock/lvm")?;
+    std::fs::create_dir_all("/run/lock/lvm").at(|| "creating /run/lock/lvm".into())?;
     let v = lvm::make_guest_volume(&mut SystemRunner::quiet_lvm(), disk)?;
     // Without udev, lvm makes the /dev/VG/LV link itself; the /dev/mapper
     // node is device-mapper's own, so it is the fallback.
@@ -120,7 +120,7 @@ fn guest_lvm(disk: &str) -> Result<(String, u64)> {
     let path = [v.path.as_str(), mapper.as_str()]
         .into_iter()
         .find(|p| std::path::Path::new(p).exists())
-        .with_context(|| format!("volume made, but neither {} nor {mapper} exists", v.path))?;
+        .or_invalid(|| format!("volume made, but neither {} nor {mapper} exists", v.path))?;
     Ok((path.to_string(), v.bytes))
 }
 
@@ -175,7 +175,7 @@ fn stress_target(s: &Settings) -> String {
                 // Not silent: the run measured the raw disk, not LVM, and
                 // the console (kept with the run record) must say so.
                 say(&format!(
-                    "lvm failed: {e:#}; stressing the raw disk {} instead",
+                    "lvm failed: {e}; stressing the raw disk {} instead",
                     s.disk
                 ));
                 s.disk.clone()

@@ -13,7 +13,7 @@
 //! | `faultline.disk=PATH` | the stress target (default `/dev/vda`) |
 //! | `faultline.lvm=guest\|host` | `guest`: make an LVM volume on the stress disk first and stress it (see [`crate::lvm`]); `host`: the disk already is a host LV (only reported) |
 
-use anyhow::{Context as _, Result, bail};
+use crate::error::{OrInvalid as _, Result, bail};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -76,7 +76,7 @@ fn pairs(v: &str, what: &str) -> Result<Vec<(String, String)>> {
         .map(|kv| {
             let (k, v) = kv
                 .split_once('=')
-                .with_context(|| format!("{what}: {kv:?} is not KEY=VALUE"))?;
+                .or_invalid(|| format!("{what}: {kv:?} is not KEY=VALUE"))?;
             Ok((k.to_string(), v.to_string()))
         })
         .collect()
@@ -95,7 +95,7 @@ pub fn parse(cmdline: &str) -> Result<Settings> {
             "heartbeat" => {
                 let h: f64 = value
                     .parse()
-                    .with_context(|| format!("faultline.heartbeat={value}: not a number"))?;
+                    .or_invalid(|| format!("faultline.heartbeat={value}: not a number"))?;
                 if !(h.is_finite() && h > 0.0) {
                     bail!("faultline.heartbeat={value}: must be positive");
                 }
@@ -118,7 +118,7 @@ pub fn parse(cmdline: &str) -> Result<Settings> {
             }
             "sysctl" => s.sysctls.extend(pairs(value, "faultline.sysctl")?),
             "inject" => {
-                let (kind, mean) = value.split_once(':').with_context(|| {
+                let (kind, mean) = value.split_once(':').or_invalid(|| {
                     format!("faultline.inject={value}: give panic:SECONDS or freeze:SECONDS")
                 })?;
                 let kind = match kind {
@@ -126,9 +126,9 @@ pub fn parse(cmdline: &str) -> Result<Settings> {
                     "freeze" => InjectKind::Freeze,
                     _ => bail!("faultline.inject={value}: panic or freeze"),
                 };
-                let mean: f64 = mean.parse().with_context(|| {
-                    format!("faultline.inject={value}: {mean:?} is not seconds")
-                })?;
+                let mean: f64 = mean
+                    .parse()
+                    .or_invalid(|| format!("faultline.inject={value}: {mean:?} is not seconds"))?;
                 if !(mean.is_finite() && mean > 0.0) {
                     bail!("faultline.inject={value}: the mean must be positive");
                 }
@@ -140,7 +140,7 @@ pub fn parse(cmdline: &str) -> Result<Settings> {
             "seed" => {
                 s.seed = value
                     .parse()
-                    .with_context(|| format!("faultline.seed={value}: not a number"))?
+                    .or_invalid(|| format!("faultline.seed={value}: not a number"))?
             }
             "stress" => {
                 // `time_based` alone is a flag: value "".

@@ -47,7 +47,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, anyhow, bail};
+use crate::error::{LabError, Result, bail};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
@@ -229,7 +229,7 @@ struct RawConfiguration {
 /// Reads and validates an experiment file.
 pub fn load(path: &Path) -> Result<Experiment> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| anyhow!("{}: cannot read: {e}", path.display()))?;
+        .map_err(|e| LabError::Invalid(format!("{}: cannot read: {e}", path.display())))?;
     parse(&text, path)
 }
 
@@ -249,11 +249,11 @@ impl Src<'_> {
     }
 
     fn err<T>(&self, span: std::ops::Range<usize>, msg: impl std::fmt::Display) -> Result<T> {
-        Err(anyhow!(
+        Err(LabError::Invalid(format!(
             "{}:{}: {msg}",
             self.path.display(),
             self.line(span.start)
-        ))
+        )))
     }
 }
 

@@ -33,7 +33,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use anyhow::{Context as _, Result, bail};
+use crate::error::{IoContext as _, LabError, OrInvalid as _, Result, bail};
 
 use crate::cpio::CpioWriter;
 use crate::manifest::{self, Manifest};
@@ -145,8 +145,8 @@ pub fn default_work_dir() -> Result<PathBuf> {
     if let Some(x) = std::env::var_os("XDG_CACHE_HOME").filter(|x| !x.is_empty()) {
         return Ok(PathBuf::from(x).join("faultline/lab"));
     }
-    let home =
-        std::env::var_os("HOME").context("neither XDG_CACHE_HOME nor HOME is set: give --work")?;
+    let home = std::env::var_os("HOME")
+        .or_invalid(|| "neither XDG_CACHE_HOME nor HOME is set: give --work".into())?;
     Ok(PathBuf::from(home).join(".cache/faultline/lab"))
 }
 
@@ -159,21 +159,23 @@ fn need_tool(name: &str) -> Result<()> {
         .map(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
         .unwrap_or(false);
     if !found {
-        bail!(
+        return Err(LabError::Program(format!(
             "{name} not found: faultline lab image needs a Debian-like host with apt-get, apt-cache and dpkg-deb"
-        );
+        )));
     }
     Ok(())
 }
 
 fn run(cmd: &mut Command, what: &str) -> Result<String> {
-    let out = cmd.output().with_context(|| format!("running {what}"))?;
+    let out = cmd
+        .output()
+        .map_err(|e| LabError::Program(format!("running {what}: {e}")))?;
     if !out.status.success() {
-        bail!(
+        return Err(LabError::Program(format!(
             "{what} failed ({}): {}",
             out.status,
             String::from_utf8_lossy(&out.stderr).trim()
-        );
+        )));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
@@ -205,7 +207,7 @@ fn candidate_version(pkg: &str) -> Result<String> {
         &format!("apt-cache show {pkg}"),
     )?;
     parse_version(&out)
-        .with_context(|| format!("apt-cache show {pkg}: no Version (run apt-get update?)"))
+        .or_invalid(|| format!("apt-cache show {pkg}: no Version (run apt-get update?)"))
 }
 
 /// Downloads `pkg` into `debs` unless a `.deb` of that version is there.
@@ -239,7 +241,7 @@ fn download(debs: &Path, pkg: &str, version: &str, start: Instant) -> Result<Pat
             .current_dir(debs),
         &format!("apt-get download {pkg} (network or apt sources?)"),
     )?;
-    let p = find()?.with_context(|| format!("apt-get download {pkg} left no {want}*.deb"))?;
+    let p = find()?.or_invalid(|| format!("apt-get download {pkg} left no {want}*.deb"))?;
     progress(
         start,
         &format!(
@@ -423,7 +425,7 @@ fn library_dirs(root: &Path) -> Result<Vec<PathBuf>> {
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
         let mut has_lib = false;
-        for e in std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
+        for e in std::fs::read_dir(&dir).at(|| format!("reading {}", dir.display()))? {
             let e = e?;
             let ty = e.file_type()?;
             if ty.is_dir() {
@@ -452,7 +454,7 @@ fn lvm_files(root: &Path) -> Result<Vec<(String, PathBuf)>> {
         );
     }
     let dirs = library_dirs(root)?;
-    let path = std::env::join_paths(&dirs).context("joining library folders")?;
+    let path = std::env::join_paths(&dirs).or_invalid(|| "joining library folders".into())?;
     let out = run(
         Command::new("ldd").arg(&bin).env("LD_LIBRARY_PATH", path),
         "ldd on lvm2's sbin/lvm",
@@ -483,7 +485,7 @@ pub fn build(opts: &ImageOptions) -> Result<ImageResult> {
         need_tool(t)?;
     }
     let work = &opts.work;
-    std::fs::create_dir_all(work).with_context(|| format!("creating {}", work.display()))?;
+    std::fs::create_dir_all(work).at(|| format!("creating {}", work.display()))?;
     let kernel_out = work.join("vmlinuz");
     let initrd_out = work.join("initramfs.gz");
     let manifest_path = work.join("manifest.json");
@@ -493,7 +495,7 @@ pub fn build(opts: &ImageOptions) -> Result<ImageResult> {
         Command::new("apt-cache").args(["depends", &opts.kernel_package]),
         &format!("apt-cache depends {}", opts.kernel_package),
     )?;
-    let kernel_pkg = parse_depends(&deps, "linux-image-").with_context(|| {
+    let kernel_pkg = parse_depends(&deps, "linux-image-").or_invalid(|| {
         format!(
             "{} names no linux-image-* dependency (run apt-get update?)",
             opts.kernel_package
@@ -502,8 +504,8 @@ pub fn build(opts: &ImageOptions) -> Result<ImageResult> {
     let kernel_version = candidate_version(&kernel_pkg)?;
     let busybox_version = candidate_version("busybox-static")?;
     let lvm_pkgs = lvm_packages()?;
-    let faultline_bin = std::fs::read(&opts.faultline)
-        .with_context(|| format!("reading {}", opts.faultline.display()))?;
+    let faultline_bin =
+        std::fs::read(&opts.faultline).at(|| format!("reading {}", opts.faultline.display()))?;
     let new = Manifest {
         format: manifest::FORMAT,
         kernel_package: kernel_pkg.clone(),
@@ -547,13 +549,13 @@ pub fn build(opts: &ImageOptions) -> Result<ImageResult> {
     // Kernel.
     let boot = kdir.join("boot");
     let vmlinuz = std::fs::read_dir(&boot)
-        .with_context(|| format!("reading {}", boot.display()))?
+        .at(|| format!("reading {}", boot.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| {
             p.file_name()
                 .is_some_and(|n| n.to_string_lossy().starts_with("vmlinuz-"))
         })
-        .with_context(|| format!("no boot/vmlinuz-* in {}", kdeb.display()))?;
+        .or_invalid(|| format!("no boot/vmlinuz-* in {}", kdeb.display()))?;
     let kver =
         vmlinuz.file_name().unwrap_or_default().to_string_lossy()["vmlinuz-".len()..].to_string();
     let tree = kdir.join("lib/modules").join(&kver);
@@ -611,8 +613,7 @@ pub fn build(opts: &ImageOptions) -> Result<ImageResult> {
 
     progress(start, "writing initramfs");
     let tmp = work.join("initramfs.gz.tmp");
-    let file =
-        std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    let file = std::fs::File::create(&tmp).at(|| format!("creating {}", tmp.display()))?;
     let gz =
         flate2::write::GzEncoder::new(std::io::BufWriter::new(file), flate2::Compression::new(6));
     let mut c = CpioWriter::new(gz);
@@ -633,7 +634,7 @@ pub fn build(opts: &ImageOptions) -> Result<ImageResult> {
     c.file("bin/faultline", 0o755, &faultline_bin)?;
     let mut written = std::collections::HashSet::new();
     for lib in &libs {
-        let data = std::fs::read(lib).with_context(|| format!("reading {lib}"))?;
+        let data = std::fs::read(lib).at(|| format!("reading {lib}"))?;
         c.file(lib, 0o755, &data)?;
         written.insert(lib.trim_start_matches('/').to_string());
     }
@@ -643,7 +644,7 @@ pub fn build(opts: &ImageOptions) -> Result<ImageResult> {
         if !written.insert(dest.clone()) {
             continue;
         }
-        let data = std::fs::read(src).with_context(|| format!("reading {}", src.display()))?;
+        let data = std::fs::read(src).at(|| format!("reading {}", src.display()))?;
         c.file(dest, 0o755, &data)?;
         lvm_libs += usize::from(dest != "sbin/lvm");
     }

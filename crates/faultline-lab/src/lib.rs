@@ -6,6 +6,7 @@ pub mod agent;
 pub mod bisect;
 pub mod cmdline;
 pub mod cpio;
+pub mod error;
 pub mod experiment;
 pub mod factors;
 pub mod host_stress;
@@ -18,3 +19,5 @@ pub mod report;
 pub mod results;
 pub mod runner;
 pub mod watch;
+
+pub use error::{LabError, Result};

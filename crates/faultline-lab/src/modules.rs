@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use anyhow::{Context as _, Result, bail};
+use crate::error::{IoContext as _, OrInvalid as _, Result, bail};
 
 /// The name of a module from its path: `kernel/drivers/md/dm-mod.ko.xz` ->
 /// `dm_mod`.
@@ -35,7 +35,7 @@ impl DepTable {
             }
             let (path, deps) = line
                 .split_once(':')
-                .with_context(|| format!("modules.dep line {}: no ':'", i + 1))?;
+                .or_invalid(|| format!("modules.dep line {}: no ':'", i + 1))?;
             let deps = deps.split_whitespace().map(str::to_string).collect();
             modules.insert(module_name(path), (path.trim().to_string(), deps));
         }
@@ -124,10 +124,10 @@ pub fn modinfo_depends(ko: &[u8]) -> Vec<String> {
 /// module only if built with that support, so the initramfs always gets
 /// plain `.ko` files.
 pub fn read_module(path: &Path) -> Result<Vec<u8>> {
-    let raw = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let raw = std::fs::read(path).at(|| format!("reading {}", path.display()))?;
     let name = path.to_string_lossy();
     if name.ends_with(".ko.zst") {
-        return zstd::decode_all(&raw[..]).with_context(|| format!("unzstd {}", path.display()));
+        return zstd::decode_all(&raw[..]).at(|| format!("unzstd {}", path.display()));
     }
     if name.ends_with(".ko.xz") || name.ends_with(".ko.gz") {
         bail!(
@@ -173,7 +173,7 @@ pub fn generate_dep(tree: &Path) -> Result<String> {
 }
 
 fn walk(dir: &Path, root: &Path, out: &mut Vec<String>) -> Result<()> {
-    for e in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+    for e in std::fs::read_dir(dir).at(|| format!("reading {}", dir.display()))? {
         let e = e?;
         let p = e.path();
         if e.file_type()?.is_dir() {

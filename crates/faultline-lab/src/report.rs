@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use anyhow::Result;
+use crate::error::Result;
 use serde::Serialize;
 
 use crate::results::RunRecord;

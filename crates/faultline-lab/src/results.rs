@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context as _, Result, bail};
+use crate::error::{IoContext as _, LabError, Result, bail};
 use faultline_store::{LabRun, Store};
 use serde::{Deserialize, Serialize};
 
@@ -83,7 +83,9 @@ impl RunRecord {
             return Ok(None);
         }
         let outcome: Outcome = serde_json::from_value(serde_json::Value::String(r.outcome.clone()))
-            .map_err(|_| anyhow::anyhow!("lab run {}: unknown outcome {:?}", r.id, r.outcome))?;
+            .map_err(|_| {
+                LabError::Invalid(format!("lab run {}: unknown outcome {:?}", r.id, r.outcome))
+            })?;
         Ok(Some(RunRecord {
             experiment: r.experiment,
             configuration: r.configuration,
@@ -136,8 +138,7 @@ pub fn pid_alive(pid: u32) -> bool {
 /// Reads every record; a last line cut short (a crash of faultline itself
 /// mid-write) is skipped, any other bad line is an error naming it.
 pub fn read(path: &Path) -> Result<Vec<RunRecord>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = std::fs::read_to_string(path).at(|| format!("reading {}", path.display()))?;
     let lines: Vec<&str> = text.lines().collect();
     let mut out = Vec::new();
     for (i, line) in lines.iter().enumerate() {

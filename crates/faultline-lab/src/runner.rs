@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, Result, bail};
+use crate::error::{IoContext as _, LabError, Result};
 
 use faultline_store::Store;
 
@@ -90,7 +90,7 @@ pub fn on_path(name: &str) -> bool {
 /// experiment goes on where it stopped; a run another live faultline is
 /// making is left to it). Returns the records of the runs made now.
 pub fn run_experiment(e: &Experiment, o: &RunOptions) -> Result<Vec<RunRecord>> {
-    std::fs::create_dir_all(&o.root).with_context(|| format!("creating {}", o.root.display()))?;
+    std::fs::create_dir_all(&o.root).at(|| format!("creating {}", o.root.display()))?;
     let (done, busy) = {
         let mut store = o.store.lock().unwrap();
         let orphans = store.lab_mark_orphans(&results::pid_alive)?;
@@ -138,7 +138,7 @@ pub fn run_experiment(e: &Experiment, o: &RunOptions) -> Result<Vec<RunRecord>> 
     }
     let queue = Mutex::new(queue);
     let records = Mutex::new(Vec::new());
-    let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+    let first_error: Mutex<Option<LabError>> = Mutex::new(None);
     let workers = o.parallel.max(1);
     let pid = std::process::id();
     std::thread::scope(|s| {
@@ -156,7 +156,10 @@ pub fn run_experiment(e: &Experiment, o: &RunOptions) -> Result<Vec<RunRecord>> 
                     match result {
                         Ok(r) => records.lock().unwrap().push(r),
                         Err(err) => {
-                            let err = err.context(format!("run {}/{rep}", c.name));
+                            let err = LabError::InRun {
+                                run: format!("{}/{rep}", c.name),
+                                cause: Box::new(err),
+                            };
                             first_error.lock().unwrap().get_or_insert(err);
                         }
                     }
@@ -173,7 +176,7 @@ pub fn run_experiment(e: &Experiment, o: &RunOptions) -> Result<Vec<RunRecord>> 
 /// One more run of `c` (the next repetition number the store has for it),
 /// as `lab bisect` makes them one at a time.
 pub fn run_once(e: &Experiment, c: &Configuration, o: &RunOptions) -> Result<RunRecord> {
-    std::fs::create_dir_all(&o.root).with_context(|| format!("creating {}", o.root.display()))?;
+    std::fs::create_dir_all(&o.root).at(|| format!("creating {}", o.root.display()))?;
     let rep = {
         let mut store = o.store.lock().unwrap();
         store.lab_mark_orphans(&results::pid_alive)?;
@@ -207,13 +210,13 @@ fn stored_run(
             .find(|p| !p.exists())
             .expect("some attempt number is free");
         std::fs::rename(&dir, &old)
-            .with_context(|| format!("moving {} to {}", dir.display(), old.display()))?;
+            .at(|| format!("moving {} to {}", dir.display(), old.display()))?;
         o.store.lock().unwrap().lab_move_console(
             &dir.join("console.log").display().to_string(),
             &old.join("console.log").display().to_string(),
         )?;
     }
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::create_dir_all(&dir).at(|| format!("creating {}", dir.display()))?;
     let mut record = RunRecord {
         experiment: e.name.clone(),
         configuration: c.name.clone(),
@@ -294,13 +297,17 @@ fn qemu_img(fmt: &str, path: &Path, size: &str) -> Result<()> {
         .arg(path)
         .arg(size)
         .output()
-        .context("running qemu-img (installed with QEMU: see scripts/lab-smoke)")?;
+        .map_err(|e| {
+            LabError::Program(format!(
+                "running qemu-img (installed with QEMU: see scripts/lab-smoke): {e}"
+            ))
+        })?;
     if !out.status.success() {
-        bail!(
+        return Err(LabError::Program(format!(
             "qemu-img create -f {fmt} {} {size} failed: {}",
             path.display(),
             String::from_utf8_lossy(&out.stderr).trim()
-        );
+        )));
     }
     Ok(())
 }
@@ -335,7 +342,12 @@ fn one_run(
         record.disk = Some(format!("lvm ({})", placement.note()));
         if placement == LvmPlacement::Host {
             let v = HostVolume::create(SystemRunner::default(), &disk, lvm::unique_vg_name())
-                .with_context(|| format!("making the host LVM volume over {}", disk.display()))?;
+                .map_err(|e| {
+                    LabError::Program(format!(
+                        "making the host LVM volume over {}: {e}",
+                        disk.display()
+                    ))
+                })?;
             drive = v.lv_path();
             volume = Some(v);
         }
@@ -394,7 +406,7 @@ fn one_run(
     let start = Instant::now();
     let mut child = cmd
         .spawn()
-        .with_context(|| format!("starting {}", o.qemu))?;
+        .map_err(|e| LabError::Program(format!("starting {}: {e}", o.qemu)))?;
     (o.say)(&format!(
         "{}/{rep}: started (QEMU pid {}, seed {seed})",
         c.name,

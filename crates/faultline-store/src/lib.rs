@@ -34,18 +34,13 @@ pub const DETECTOR_REVISION: &str = concat!(env!("CARGO_PKG_VERSION"), "+d1");
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Sqlite {
         path: String,
-        #[source]
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: io::Error,
-    },
+    #[error("{path}: {cause}")]
+    Io { path: String, cause: io::Error },
     #[error("{path}: stored data is damaged: {what}")]
     Damaged { path: String, what: String },
 }
@@ -165,12 +160,12 @@ impl Store {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
                 path: dir.display().to_string(),
-                source,
+                cause: source,
             })?;
         }
         let conn = Connection::open(path).map_err(|source| StoreError::Sqlite {
             path: name.clone(),
-            source,
+            cause: source,
         })?;
         Store::init(conn, name)
     }
@@ -179,7 +174,7 @@ impl Store {
     pub fn open_in_memory() -> Result<Store, StoreError> {
         let conn = Connection::open_in_memory().map_err(|source| StoreError::Sqlite {
             path: ":memory:".into(),
-            source,
+            cause: source,
         })?;
         Store::init(conn, ":memory:".into())
     }
@@ -190,7 +185,7 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(|source| StoreError::Sqlite {
                 path: path.clone(),
-                source,
+                cause: source,
             })?;
         let mut store = Store { conn, path };
         store.migrate()?;
@@ -275,14 +270,14 @@ impl Store {
             let name = f.display().to_string();
             let key = file_key(f).map_err(|source| StoreError::Io {
                 path: name.clone(),
-                source,
+                cause: source,
             })?;
             match stored.get(&name) {
                 Some((k, _)) if *k == key => summary.unchanged += 1,
                 Some((_, hash)) => {
                     let h = content_hash(f).map_err(|source| StoreError::Io {
                         path: name.clone(),
-                        source,
+                        cause: source,
                     })?;
                     if *hash == h {
                         summary.unchanged += 1;
@@ -295,7 +290,7 @@ impl Store {
                 None => {
                     let h = content_hash(f).map_err(|source| StoreError::Io {
                         path: name.clone(),
-                        source,
+                        cause: source,
                     })?;
                     keys.insert(name.clone(), (key, h));
                     to_scan.push(f.clone());
@@ -499,7 +494,7 @@ impl Store {
 fn sql_err(path: &str, source: rusqlite::Error) -> StoreError {
     StoreError::Sqlite {
         path: path.to_string(),
-        source,
+        cause: source,
     }
 }
 
