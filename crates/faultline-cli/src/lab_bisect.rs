@@ -290,18 +290,7 @@ pub fn run(a: BisectArgs) -> Result<ExitCode> {
     let say = |msg: &str| {
         eprintln!("[{:7.1}s] {msg}", start.elapsed().as_secs_f64());
     };
-    let options = runner::RunOptions {
-        kernel: g.kernel.clone(),
-        initramfs: g.initramfs.clone(),
-        root: root.clone(),
-        store: &g.store,
-        faultline: g.faultline.clone(),
-        accel: g.accel,
-        qemu: g.qemu.clone(),
-        parallel: 1,
-        stop,
-        say: &say,
-    };
+    let options = g.run_options(&root, 1, stop, &say);
     let mut interrupted = false;
     while planner.stop().is_none() {
         if stop.load(std::sync::atomic::Ordering::SeqCst) {

@@ -87,6 +87,30 @@ pub struct Guest {
     pub accel_note: String,
 }
 
+impl Guest {
+    /// The runner's options for runs of this guest under `root`.
+    pub fn run_options<'a>(
+        &'a self,
+        root: &Path,
+        parallel: u32,
+        stop: &'a std::sync::atomic::AtomicBool,
+        say: &'a (dyn Fn(&str) + Sync),
+    ) -> runner::RunOptions<'a> {
+        runner::RunOptions {
+            kernel: self.kernel.clone(),
+            initramfs: self.initramfs.clone(),
+            root: root.to_path_buf(),
+            store: &self.store,
+            faultline: self.faultline.clone(),
+            accel: self.accel,
+            qemu: self.qemu.clone(),
+            parallel,
+            stop,
+            say,
+        }
+    }
+}
+
 /// Finds QEMU, builds (or finds) the guest image, opens the store.
 pub fn prepare(a: &GuestArgs) -> Result<Guest> {
     let qemu = std::env::var("FAULTLINE_QEMU").unwrap_or_else(|_| "qemu-system-x86_64".into());
@@ -181,21 +205,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
     let say = |msg: &str| {
         eprintln!("[{:7.1}s] {msg}", start.elapsed().as_secs_f64());
     };
-    let records = runner::run_experiment(
-        &e,
-        &runner::RunOptions {
-            kernel: g.kernel.clone(),
-            initramfs: g.initramfs.clone(),
-            root: root.clone(),
-            store: &g.store,
-            faultline: g.faultline.clone(),
-            accel: g.accel,
-            qemu: g.qemu.clone(),
-            parallel: e.parallel,
-            stop,
-            say: &say,
-        },
-    )?;
+    let records = runner::run_experiment(&e, &g.run_options(&root, e.parallel, stop, &say))?;
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::new(stdout.lock());
     if a.json {

@@ -9,7 +9,6 @@
 //! host, QEMU and image rather than once per experiment.
 
 use std::os::unix::fs::MetadataExt as _;
-use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc::{RecvTimeoutError, Sender};
@@ -353,17 +352,8 @@ fn boot_under_kvm(opts: &ProbeOptions) -> Result<f64, String> {
         .args(["-append", "console=ttyS0 panic=-1 faultline.heartbeat=1"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        // Own process group: Ctrl-C in the terminal reaches faultline only.
-        .process_group(0);
-    // If faultline dies without cleaning up, the kernel kills this QEMU.
-    // SAFETY: prctl is async-signal-safe and touches no memory of ours.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            Ok(())
-        });
-    }
+        .stderr(Stdio::piped());
+    crate::runner::owned_by_us(&mut cmd);
     let start = Instant::now();
     let mut child = cmd
         .spawn()

@@ -70,6 +70,21 @@ pub struct RunOptions<'a> {
     pub say: &'a (dyn Fn(&str) + Sync),
 }
 
+/// Makes a QEMU ours alone: its own process group, so Ctrl-C in the
+/// terminal reaches faultline only (which then kills it by its PID and
+/// records the run as aborted); and if faultline itself dies without
+/// cleaning up (SIGKILL), the kernel kills it rather than leave it running.
+pub(crate) fn owned_by_us(cmd: &mut Command) {
+    cmd.process_group(0);
+    // SAFETY: prctl is async-signal-safe and touches no memory of ours.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+}
+
 /// The folder of the runs of an experiment under a work folder.
 pub fn experiment_root(work: &Path, e: &Experiment) -> PathBuf {
     work.join("runs").join(&e.name)
@@ -388,21 +403,8 @@ fn one_run(
         cmd.arg("-drive")
             .arg(format!("if=virtio,format={fmt},file={}", swap.display()));
     }
-    // Its own process group: Ctrl-C in the terminal reaches faultline only,
-    // which then kills this QEMU by its PID and records the run as aborted.
-    cmd.stdin(Stdio::null())
-        .stdout(console)
-        .stderr(qemu_log)
-        .process_group(0);
-    // And if faultline itself dies without cleaning up (SIGKILL), the kernel
-    // kills this QEMU rather than leave it running.
-    // SAFETY: prctl is async-signal-safe and touches no memory of ours.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            Ok(())
-        });
-    }
+    cmd.stdin(Stdio::null()).stdout(console).stderr(qemu_log);
+    owned_by_us(&mut cmd);
     let start = Instant::now();
     let mut child = cmd
         .spawn()

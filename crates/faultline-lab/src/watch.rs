@@ -50,6 +50,7 @@
 //! in the same read of the console, or while the run was being stopped.
 
 use faultline_detect::{Console, Detector, Finding, Line};
+use faultline_stress::status::Status;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -113,29 +114,14 @@ pub struct Verdict {
 
 /// The stress workload's figures as the console last showed them: the
 /// latest status line, or the final report's totals. Cumulative since the
-/// workload started.
+/// workload started; the fields are those of the status line (flattened, so
+/// a run record's `stress` object reads as the line did), plus whether the
+/// final report was seen.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct StressFigures {
-    /// Seconds of workload (the stress's own clock, layout excluded).
-    pub elapsed_s: f64,
-    /// Reads and writes completed.
-    pub ops: u64,
-    pub bytes: u64,
-    pub read_ops: u64,
-    pub write_ops: u64,
-    /// Average since the start.
-    pub iops: f64,
-    /// Average since the start, MiB per second.
-    pub mib_s: f64,
-    /// Over the interval before the last status line (the final report
-    /// has no such figure: these stay the last status line's).
-    pub interval_iops: f64,
-    pub interval_mib_s: f64,
-    /// Reads that failed verification so far.
-    pub verify_errors: u64,
-    /// Reads and writes that failed so far.
-    pub io_errors: u64,
+    #[serde(flatten)]
+    pub status: Status,
     /// The final report was seen (the workload ended by itself).
     pub final_report: bool,
 }
@@ -331,7 +317,7 @@ impl Watcher {
             return;
         };
         f.final_report = false;
-        let errors = f.verify_errors;
+        let errors = f.status.verify_errors;
         self.stress = Some(f);
         if errors > 0 {
             // The corruption line should have come first; it may have been
@@ -364,23 +350,25 @@ impl Watcher {
         };
         let last = self.stress.take().unwrap_or_default();
         let f = StressFigures {
-            elapsed_s,
-            ops: read_ops.saturating_add(write_ops),
-            bytes: t["read"]["bytes"]
-                .as_u64()
-                .unwrap_or(0)
-                .saturating_add(t["write"]["bytes"].as_u64().unwrap_or(0)),
-            read_ops,
-            write_ops,
-            iops: t["iops"].as_f64().unwrap_or(0.0),
-            mib_s: t["mib_s"].as_f64().unwrap_or(0.0),
-            interval_iops: last.interval_iops,
-            interval_mib_s: last.interval_mib_s,
-            verify_errors: t["verify_failures"].as_u64().unwrap_or(0),
-            io_errors: t["errors"].as_u64().unwrap_or(0),
+            status: Status {
+                elapsed_s,
+                ops: read_ops.saturating_add(write_ops),
+                bytes: t["read"]["bytes"]
+                    .as_u64()
+                    .unwrap_or(0)
+                    .saturating_add(t["write"]["bytes"].as_u64().unwrap_or(0)),
+                read_ops,
+                write_ops,
+                iops: t["iops"].as_f64().unwrap_or(0.0),
+                mib_s: t["mib_s"].as_f64().unwrap_or(0.0),
+                interval_iops: last.status.interval_iops,
+                interval_mib_s: last.status.interval_mib_s,
+                verify_errors: t["verify_failures"].as_u64().unwrap_or(0),
+                io_errors: t["errors"].as_u64().unwrap_or(0),
+            },
             final_report: true,
         };
-        let errors = f.verify_errors;
+        let errors = f.status.verify_errors;
         self.stress = Some(f);
         if errors > 0 {
             let m = &v["mismatches"][0];
@@ -405,7 +393,7 @@ impl Watcher {
         count: u64,
     ) {
         let f = self.stress.get_or_insert_with(StressFigures::default);
-        f.verify_errors = f.verify_errors.max(count);
+        f.status.verify_errors = f.status.verify_errors.max(count);
         match &mut self.corruption {
             Some(c) => {
                 if c.file.is_none() {
@@ -469,7 +457,10 @@ impl Watcher {
     }
 
     fn corruption_verdict(&self, c: &Corruption, after: Option<String>) -> Verdict {
-        let n = self.stress.as_ref().map_or(1, |f| f.verify_errors.max(1));
+        let n = self
+            .stress
+            .as_ref()
+            .map_or(1, |f| f.status.verify_errors.max(1));
         let on = c.file.as_deref().unwrap_or("the stress target");
         let mut notes = Vec::new();
         if self.first_beat.is_none_or(|b| c.at < b) {
@@ -749,10 +740,10 @@ mod tests {
         assert_eq!(w.stress(), None);
         w.feed(7.4, b.as_bytes());
         let f = w.stress().unwrap();
-        assert_eq!(f.ops, 10_000);
-        assert_eq!(f.elapsed_s, 10.0);
-        assert_eq!((f.read_ops, f.write_ops), (5_000, 5_000));
-        assert_eq!(f.interval_iops, 900.0);
+        assert_eq!(f.status.ops, 10_000);
+        assert_eq!(f.status.elapsed_s, 10.0);
+        assert_eq!((f.status.read_ops, f.status.write_ops), (5_000, 5_000));
+        assert_eq!(f.status.interval_iops, 900.0);
         assert!(!f.final_report);
         // A later one in small chunks, with heartbeats around it.
         let later = format!(
@@ -761,9 +752,9 @@ mod tests {
         );
         feed_in_chunks(&mut w, 8.0, &later, 7);
         let f = w.stress().unwrap();
-        assert_eq!(f.ops, 25_000);
-        assert_eq!(f.bytes, 25_000 * 4096);
-        assert_eq!(f.iops, 1250.0);
+        assert_eq!(f.status.ops, 25_000);
+        assert_eq!(f.status.bytes, 25_000 * 4096);
+        assert_eq!(f.status.iops, 1250.0);
         assert_eq!(w.heartbeats(), 5);
         assert_eq!(w.check(9.0), None);
         // The figures serialise with the documented names.
@@ -820,13 +811,13 @@ mod tests {
         );
         assert_eq!(w.stress(), None);
         w.feed(6.9, status(2, 100, 0).as_bytes());
-        assert_eq!(w.stress().unwrap().ops, 100);
+        assert_eq!(w.stress().unwrap().status.ops, 100);
         // A kernel message before the prefix on the same line is fine.
         w.feed(
             7.0,
             format!("[   13.0] random: crng init done{}", status(3, 300, 0)).as_bytes(),
         );
-        assert_eq!(w.stress().unwrap().ops, 300);
+        assert_eq!(w.stress().unwrap().status.ops, 300);
         assert_eq!(w.check(7.0), None);
     }
 
@@ -849,8 +840,8 @@ mod tests {
         assert!((v.time_s - 3.7).abs() < 1e-9, "{}", v.time_s);
         assert_eq!(v.note, None);
         let f = w.stress().unwrap();
-        assert_eq!(f.verify_errors, 1);
-        assert_eq!(f.ops, 3_000);
+        assert_eq!(f.status.verify_errors, 1);
+        assert_eq!(f.status.ops, 3_000);
         // The count follows later lines; the time stays the first line's.
         w.feed(9.5, status(4, 4_000, 7).as_bytes());
         let v = w.check(9.6).unwrap();
@@ -911,7 +902,7 @@ mod tests {
             Some("kernel panic: sysrq triggered crash")
         );
         // The figures still say what the workload saw.
-        assert_eq!(w.stress().unwrap().verify_errors, 1);
+        assert_eq!(w.stress().unwrap().status.verify_errors, 1);
 
         // A report that stays open (the guest went silent) holds the
         // corruption for the grace period only, and freezes and the time
@@ -957,10 +948,16 @@ mod tests {
         feed_in_chunks(&mut w, 8.0, &text, 13);
         let f = w.stress().unwrap();
         assert!(f.final_report);
-        assert_eq!((f.ops, f.read_ops, f.write_ops), (1000, 600, 400));
-        assert_eq!(f.bytes, 4_096_000);
-        assert_eq!(f.io_errors, 2);
-        assert_eq!(f.interval_iops, 900.0, "kept from the last status line");
+        assert_eq!(
+            (f.status.ops, f.status.read_ops, f.status.write_ops),
+            (1000, 600, 400)
+        );
+        assert_eq!(f.status.bytes, 4_096_000);
+        assert_eq!(f.status.io_errors, 2);
+        assert_eq!(
+            f.status.interval_iops, 900.0,
+            "kept from the last status line"
+        );
         assert_eq!(w.heartbeats(), 4);
         assert_eq!(w.check(8.1), None);
 

@@ -11,7 +11,7 @@
 //! cut there costs one update, not the stream. The fields are a contract:
 //! add, never rename or remove.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::Progress;
 use crate::report::Mismatch;
@@ -25,8 +25,11 @@ fn round(v: f64, places: i32) -> f64 {
     if r.is_finite() { r } else { 0.0 }
 }
 
-/// The cumulative figures of the run so far (the `status` object).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// The cumulative figures of the run so far (the `status` object). The lab's
+/// watcher reads it back from the guest's console, so it deserializes too,
+/// every field defaulting (an older or cut line still gives what it has).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Status {
     /// Seconds of workload so far (layout excluded, as the report's).
     pub elapsed_s: f64,
