@@ -334,13 +334,19 @@ fn unescape(field: &str) -> String {
             && i + 3 < b.len()
             && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
         {
-            let v = (b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0');
-            out.push(v);
-            i += 4;
-        } else {
-            out.push(b[i]);
-            i += 1;
+            let v = u32::from(b[i + 1] - b'0') * 64
+                + u32::from(b[i + 2] - b'0') * 8
+                + u32::from(b[i + 3] - b'0');
+            // The kernel escapes only bytes (space, tab, newline, '\\'); a
+            // `\777` is not an escape and stays as written.
+            if let Ok(byte) = u8::try_from(v) {
+                out.push(byte);
+                i += 4;
+                continue;
+            }
         }
+        out.push(b[i]);
+        i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
 }
@@ -426,4 +432,20 @@ pub(crate) fn open(fp: &FilePlan, opts: &StressOptions) -> Result<File, StressEr
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unescape;
+
+    #[test]
+    fn mount_fields_unescape() {
+        assert_eq!(unescape(r"/mnt/my\040vms"), "/mnt/my vms");
+        assert_eq!(unescape(r"/a\134b"), r"/a\b");
+        // Not escapes: too short, not octal, or above a byte.
+        assert_eq!(unescape(r"/a\04"), r"/a\04");
+        assert_eq!(unescape(r"/a\089"), r"/a\089");
+        assert_eq!(unescape(r"/a\777"), r"/a\777");
+        assert_eq!(unescape(r"\"), r"\");
+    }
 }
