@@ -392,16 +392,16 @@ fn lvm_packages() -> Result<Vec<(String, String)>> {
     Ok(found)
 }
 
-/// What decides the image's userland besides busybox: the `/init` script,
-/// `lvm.conf` and the LVM packages. Stored as the manifest's `init_hash`
-/// (the manifest has no field of its own for LVM yet), so a new lvm2 or
-/// library version rebuilds the image.
-pub fn userland_hash(lvm: &[(String, String)]) -> String {
-    let mut text = format!("{INIT_SCRIPT}\0{LVM_CONF}\0");
-    for (p, v) in lvm {
-        text.push_str(&format!("{p}={v}\n"));
-    }
-    manifest::hash_hex(text.as_bytes())
+/// The texts of the image's own making, the `/init` script and
+/// `lvm.conf`: the manifest's `init_hash`.
+pub fn userland_hash() -> String {
+    manifest::hash_hex(format!("{INIT_SCRIPT}\0{LVM_CONF}").as_bytes())
+}
+
+/// The manifest's `lvm_packages`: a new lvm2 or library version rebuilds
+/// the image.
+pub fn lvm_package_list(lvm: &[(String, String)]) -> Vec<String> {
+    lvm.iter().map(|(p, v)| format!("{p}={v}")).collect()
 }
 
 /// Unpacks several `.deb`s into one fresh folder.
@@ -513,8 +513,9 @@ pub fn build(opts: &ImageOptions) -> Result<ImageResult> {
         busybox_version: busybox_version.clone(),
         faultline_hash: manifest::hash_hex(&faultline_bin),
         init_version: INIT_VERSION,
-        init_hash: userland_hash(&lvm_pkgs),
+        init_hash: userland_hash(),
         modules: MODULES.iter().map(|(m, _)| m.to_string()).collect(),
+        lvm_packages: lvm_package_list(&lvm_pkgs),
     };
     let old = manifest::load(&manifest_path);
     let present = kernel_out.is_file() && initrd_out.is_file();

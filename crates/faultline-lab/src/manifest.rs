@@ -17,10 +17,14 @@ pub struct Manifest {
     /// xxh3-64 (hex) of the faultline binary put in the image.
     pub faultline_hash: String,
     pub init_version: u32,
-    /// xxh3-64 (hex) of the `/init` script text.
+    /// xxh3-64 (hex) of the `/init` script and `lvm.conf` texts.
     pub init_hash: String,
     /// Module names asked for.
     pub modules: Vec<String>,
+    /// lvm2 and its library packages, `name=version` (empty in manifests
+    /// written before the image carried LVM: they rebuild once).
+    #[serde(default)]
+    pub lvm_packages: Vec<String>,
 }
 
 pub const FORMAT: u32 = 1;
@@ -59,6 +63,9 @@ pub fn rebuild_reason(
     }
     if old.modules != new.modules {
         changed.push("module list");
+    }
+    if old.lvm_packages != new.lvm_packages {
+        changed.push("LVM packages");
     }
     (!changed.is_empty()).then(|| format!("changed: {}", changed.join(", ")))
 }

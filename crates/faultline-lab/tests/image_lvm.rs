@@ -79,11 +79,39 @@ fn a_new_lvm_version_changes_the_cache_key() {
     b[0].1 = "2.03.16-3".into();
     let mut c = a.clone();
     c[1].1 = "0.3.113-5".into();
-    let h = image::userland_hash(&a);
-    assert_eq!(h, image::userland_hash(&a));
-    assert_ne!(h, image::userland_hash(&b));
-    assert_ne!(h, image::userland_hash(&c));
-    assert_ne!(h, image::userland_hash(&[]));
+    let list = image::lvm_package_list(&a);
+    assert_eq!(list, ["lvm2=2.03.16-2", "libaio1=0.3.113-4"]);
+    assert_ne!(list, image::lvm_package_list(&b));
+    assert_ne!(list, image::lvm_package_list(&c));
+    // The manifest says so when only the packages moved.
+    let m = |lvm_packages: Vec<String>| faultline_lab::manifest::Manifest {
+        format: 1,
+        kernel_package: "k".into(),
+        kernel_version: "1".into(),
+        busybox_version: "1".into(),
+        faultline_hash: "f".into(),
+        init_version: 1,
+        init_hash: image::userland_hash(),
+        modules: vec![],
+        lvm_packages,
+    };
+    assert_eq!(
+        faultline_lab::manifest::rebuild_reason(
+            Some(&m(list.clone())),
+            &m(image::lvm_package_list(&b)),
+            true,
+            false
+        )
+        .as_deref(),
+        Some("changed: LVM packages")
+    );
+    // A manifest from before LVM (no field) rebuilds once.
+    let old: faultline_lab::manifest::Manifest = serde_json::from_str(
+        r#"{"format":1,"kernel_package":"k","kernel_version":"1","busybox_version":"1",
+            "faultline_hash":"f","init_version":1,"init_hash":"h","modules":[]}"#,
+    )
+    .unwrap();
+    assert!(old.lvm_packages.is_empty());
 }
 
 #[test]

@@ -189,6 +189,7 @@ fn manifest() -> Manifest {
         init_version: 1,
         init_hash: "fedcba9876543210".into(),
         modules: vec!["virtio_blk".into()],
+        lvm_packages: vec!["lvm2=2.03.16-2".into()],
     }
 }
 
