@@ -549,6 +549,55 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Whatever QEMU (or something else on the socket) sends: no panic,
+        /// lines never longer than the bound, and every newline ends one.
+        #[test]
+        fn any_bytes_on_the_socket(
+            input in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just(b'\n'),
+                    proptest::strategy::Just(b'{'),
+                    proptest::num::u8::ANY,
+                ],
+                0..400,
+            ),
+            max in 1usize..40,
+        ) {
+            let mut r = BufReader::with_capacity(7, &input[..]);
+            let mut buf = Vec::new();
+            let mut count = 0;
+            loop {
+                match read_bounded_line(&mut r, &mut buf, max).unwrap() {
+                    LineRead::Eof => break,
+                    LineRead::TooLong => count += 1,
+                    LineRead::Line => {
+                        count += 1;
+                        proptest::prop_assert!(buf.len() <= max && !buf.contains(&b'\n'));
+                    }
+                }
+            }
+            let newlines = input.iter().filter(|&&b| b == b'\n').count();
+            let tail = usize::from(input.last().is_some_and(|&b| b != b'\n'));
+            proptest::prop_assert_eq!(count, newlines + tail);
+            for line in input.split(|&b| b == b'\n') {
+                let _ = parse_line(line);
+            }
+        }
+
+        #[test]
+        fn any_json_object_is_read_or_called_malformed(
+            key in "(QMP|event|return|error|id|timestamp|data|x)",
+            value in "(null|1|-1|1e400|\"s\"|\\{\\}|\\[\\]|\\{\"seconds\":\"x\"\\})",
+        ) {
+            let line = format!("{{\"{key}\": {value}, \"event\": {value}}}");
+            if let Incoming::Event(ev) = parse_line(line.as_bytes()) {
+                let _ = ev.signal();
+                proptest::prop_assert!(ev.timestamp_s.is_finite() || value == "1e400");
+            }
+        }
+    }
+
     #[test]
     fn bounded_lines() {
         assert_eq!(

@@ -148,6 +148,10 @@ struct Crash {
     signature: String,
 }
 
+/// The longest console line kept whole; longer ones are cut (kernel lines
+/// are under 1 KiB, the stress's JSON lines a few).
+pub const MAX_LINE: usize = 256 * 1024;
+
 pub struct Limits {
     pub time_limit_s: f64,
     pub heartbeat_timeout_s: f64,
@@ -196,6 +200,11 @@ impl Watcher {
         self.stress.clone()
     }
 
+    /// Bytes of a console line not ended yet (at most [`MAX_LINE`]).
+    pub fn pending_bytes(&self) -> usize {
+        self.partial.len()
+    }
+
     pub fn heartbeats(&self) -> u64 {
         self.heartbeats
     }
@@ -207,6 +216,12 @@ impl Watcher {
             let raw: Vec<u8> = self.partial.drain(..=nl).collect();
             let text = String::from_utf8_lossy(&raw);
             self.line(now, text.trim_end_matches(['\n', '\r']));
+        }
+        // A guest spewing bytes with no newline (a crash dumping memory to
+        // the console) must not grow this without end: cut it into lines.
+        while self.partial.len() > MAX_LINE {
+            let raw: Vec<u8> = self.partial.drain(..MAX_LINE).collect();
+            self.line(now, &String::from_utf8_lossy(&raw));
         }
     }
 
