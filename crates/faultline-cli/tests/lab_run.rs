@@ -380,6 +380,48 @@ fn runs_are_rows_of_the_store_and_the_report_reads_them() {
         .stderr(predicate::str::contains("never failed"));
 }
 
+#[test]
+fn parallel_runs_share_the_store_and_keep_their_own_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = dir.path().join("e.toml");
+    std::fs::write(
+        &exp,
+        TWO_CONFIGS.replace("repetitions = 2", "repetitions = 2\nparallel = 2"),
+    )
+    .unwrap();
+    let db = dir.path().join("work/store.db");
+    let child = lab_cmd(dir.path(), &exp)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Two QEMUs at once: two rows running together.
+    wait_for_rows(&db, 2);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("2 crash, 0 freeze, 2 clean"), "{text}");
+    let rows = faultline_store::Store::open(&db)
+        .unwrap()
+        .lab_runs(None)
+        .unwrap();
+    assert_eq!(rows.len(), 4);
+    let consoles: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| r.console.as_str()).collect();
+    assert_eq!(consoles.len(), 4, "{rows:?}");
+    for r in &rows {
+        let console = std::fs::read_to_string(&r.console).unwrap();
+        // Each console is its own guest's, whole.
+        assert!(console.starts_with("Linux version"), "{console}");
+        let want = if r.configuration == "panics" {
+            "crash"
+        } else {
+            "clean"
+        };
+        assert_eq!(r.outcome, want, "{r:?}");
+    }
+}
+
 fn wait_for_rows(db: &std::path::Path, running: usize) {
     for _ in 0..100 {
         std::thread::sleep(std::time::Duration::from_millis(100));
