@@ -515,6 +515,7 @@ fn pick(how: Pick, frames: &[String]) -> Option<String> {
     match how {
         Pick::First => Some(frames[0].clone()),
         Pick::Stall => pick_stall(frames),
+        Pick::StallOrTop => pick_stall(frames).or_else(|| Some(frames[0].clone())),
         Pick::Hang => pick_hang(frames),
     }
 }

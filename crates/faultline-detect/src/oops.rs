@@ -39,6 +39,11 @@ pub enum Pick {
     /// Stalls and lockups loop over many functions: take the frame just
     /// above a generic entry point (syscall, workqueue, timer, ...).
     Stall,
+    /// As `Stall`, but with no entry point in the stack (an idle CPU, a
+    /// kernel thread, a loop in the block layer: common in field logs,
+    /// where no fuzzer's syscall sits below) the top frame, rather than
+    /// calling a whole lockup report corrupted.
+    StallOrTop,
     /// Hung tasks are victims: group them on the lock they wait for.
     Hang,
 }
@@ -228,7 +233,7 @@ pub static FAMILIES: &[Family] = &[
             Format { title: r"BUG: (spinlock|rwlock) (lockup suspected|already unlocked|recursion|cpu recursion|bad magic|wrong owner|wrong CPU|trylock failure on UP)",
                 fmt: "BUG: {1} {2} in {3}", stack: st(TRACE, &["spin_", "_lock", "_unlock"]), ..F },
             Format { kind: K::SoftLockup, title: r"BUG: soft lockup", fmt: "BUG: soft lockup in {1}",
-                stack: st2(RIP_TRACE, TRACE, &[], Pick::Stall), ..F },
+                stack: st2(RIP_TRACE, TRACE, &[], Pick::StallOrTop), ..F },
             Format { title: r"BUG: .*still has locks held!", report: Some(r"BUG: .*still has locks held!(?:.*\n)+?.*{PC} +{FUNC}"),
                 fmt: "BUG: still has locks held in {1}", ..F },
             Format { title: r"BUG: scheduling while atomic", fmt: "BUG: scheduling while atomic in {1}", stack: st(TRACE, &["schedule"]), ..F },
@@ -266,7 +271,7 @@ pub static FAMILIES: &[Family] = &[
                 stack: st2(RIP_TRACE, &[], &[], Pick::Stall), ..F },
             // arm prints what x86 calls a locking bug this way.
             Format { title: r"BUG: Invalid wait context", fmt: "WARNING: locking bug in {1}", stack: st(TRACE, &["lock_sock", "release_sock"]), ..W },
-            Format { kind: K::HardLockup, title: r"BUG: hard lockup", fmt: "BUG: hard lockup in {1}", stack: st2(RIP_TRACE, TRACE, &[], Pick::Stall), ..F },
+            Format { kind: K::HardLockup, title: r"BUG: hard lockup", fmt: "BUG: hard lockup in {1}", stack: st2(RIP_TRACE, TRACE, &[], Pick::StallOrTop), ..F },
             Format { title: r"BUG:[[:space:]]*(?:\n|$)", fmt: "BUG: corrupted", corrupted: true, ..F },
         ],
     },
@@ -381,7 +386,7 @@ pub static FAMILIES: &[Family] = &[
                 fmt: "INFO: rcu detected stall in {1}",
                 stack: st2(&[Part::Line("apic_timer_interrupt"), Part::Line(RIP), Part::Trace],
                            &[Part::Line("(?:apic_timer_interrupt|Exception stack|el1h_64_irq)"), Part::Trace],
-                           &["apic_timer_interrupt", "rcu"], Pick::Stall),
+                           &["apic_timer_interrupt", "rcu"], Pick::StallOrTop),
                 ..F },
             Format { title: r"INFO: trying to register non-static key", fmt: "INFO: trying to register non-static key in {1}",
                 stack: st(TRACE, &["stack", "lock", "IRQ"]), ..W },

@@ -156,3 +156,88 @@ fn same_bug_same_signature_across_addresses_and_pids() {
     );
     assert_ne!(a.signature, c.signature);
 }
+
+/// An RCU stall in a CentOS 7 guest whose CPU loops in the block layer: no
+/// syscall below it, as is usual outside a fuzzer. The top frame names it;
+/// the report is not corrupted. (Lines as `faultline scan` hands them on,
+/// the printk stamps read off.)
+#[test]
+fn rcu_stall_without_a_syscall_names_the_top_frame() {
+    let r = first(
+        "INFO: rcu_sched self-detected stall on CPU
+\t2-...: (21000 ticks this GP) idle=9e3/140000000000001/0 softirq=88123/88123 fqs=5201 
+\t (t=21001 jiffies g=77123 c=77122 q=1923)
+Task dump for CPU 2:
+fio             R  running task        0  4411   4400 0x00000008
+Call Trace:
+ <IRQ>  [<ffffffff810c5c48>] sched_show_task+0xa8/0x110
+ [<ffffffff810c97b9>] dump_cpu_task+0x39/0x70
+ [<ffffffff81140b70>] rcu_dump_cpu_stacks+0x90/0xd0
+ [<ffffffff811442f2>] rcu_check_callbacks+0x442/0x730
+ [<ffffffff810a2a27>] update_process_times+0x47/0x80
+ [<ffffffff810f35f0>] tick_sched_handle.isra.13+0x30/0x40
+ [<ffffffff810f3629>] tick_sched_timer+0x39/0x80
+ [<ffffffff810bb0f2>] __hrtimer_run_queues+0xd2/0x260
+ [<ffffffff810bb690>] hrtimer_interrupt+0xb0/0x1e0
+ [<ffffffff8104d017>] local_apic_timer_interrupt+0x37/0x60
+ [<ffffffff8169bdcf>] smp_apic_timer_interrupt+0x3f/0x60
+ [<ffffffff8169a29d>] apic_timer_interrupt+0x6d/0x80
+ <EOI>  [<ffffffff812f4d1b>] blk_mq_queue_tag_busy_iter+0x5b/0xd0
+ [<ffffffff812f0e70>] blk_mq_in_flight+0x30/0x40
+ [<ffffffff81301c1d>] part_round_stats+0x4d/0x70
+ [<ffffffff812eaf9a>] blk_account_io_done+0x7a/0x140
+",
+    );
+    assert_eq!(r.kind, ReportKind::RcuStall);
+    assert_eq!(
+        r.title, "INFO: rcu detected stall in blk_mq_queue_tag_busy_iter",
+        "{:?} {:?}",
+        r.corrupted_reason, r.frames
+    );
+    assert!(!r.corrupted, "{:?} {:?}", r.corrupted_reason, r.frames);
+}
+
+/// The same with a read(2) below: the frame just above the generic entry
+/// (`vfs_read`), as syzkaller titles stalls, not the top frame.
+#[test]
+fn rcu_stall_with_a_syscall_names_the_call() {
+    let r = first(
+        "rcu: INFO: rcu_preempt self-detected stall on CPU
+rcu: \t0-....: (10500 ticks this GP) idle=8a2/1/0x4000000000000000 softirq=5123/5123 fqs=5249
+\t(t=10502 jiffies g=9877 q=121 ncpus=2)
+NMI backtrace for cpu 0
+CPU: 0 PID: 4411 Comm: fio Not tainted 6.1.0-13-cloud-amd64 #1  Debian 6.1.55-1
+Hardware name: QEMU Standard PC (i440FX + PIIX, 1996), BIOS 1.16.2-debian-1.16.2-1 04/01/2014
+Call Trace:
+ <IRQ>
+ dump_stack_lvl+0x44/0x5c
+ nmi_cpu_backtrace.cold+0x30/0x70
+ rcu_dump_cpu_stacks+0xd8/0x110
+ rcu_sched_clock_irq.cold+0x68/0x2a0
+ update_process_times+0x8e/0xc0
+ tick_sched_timer+0x85/0xa0
+ __hrtimer_run_queues+0x12b/0x280
+ hrtimer_interrupt+0xfe/0x220
+ __sysvec_apic_timer_interrupt+0x55/0x110
+ sysvec_apic_timer_interrupt+0x6d/0x90
+ </IRQ>
+ <TASK>
+ asm_sysvec_apic_timer_interrupt+0x16/0x20
+RIP: 0010:blk_mq_queue_tag_busy_iter+0x5b/0xd0
+Code: 00 00 00 48 89 e5 41 57 41 56 41 55 41 54 53 48 83 ec 18
+RSP: 0018:ffffb2a1c0b3fd08 EFLAGS: 00000246
+ blk_mq_in_flight+0x30/0x40
+ part_stat_show+0x4d/0x110
+ dev_attr_show+0x19/0x40
+ sysfs_kf_seq_show+0x9b/0x100
+ seq_read_iter+0x11d/0x4c0
+ vfs_read+0x1fc/0x2e0
+ ksys_read+0x6b/0xf0
+ do_syscall_64+0x58/0xc0
+ entry_SYSCALL_64_after_hwframe+0x64/0xce
+ </TASK>
+",
+    );
+    assert_eq!(r.kind, ReportKind::RcuStall);
+    assert_eq!(r.title, "INFO: rcu detected stall in seq_read_iter");
+}

@@ -49,7 +49,8 @@
 //! returns a verdict, so a failure that follows is only seen when it arrived
 //! in the same read of the console, or while the run was being stopped.
 
-use faultline_detect::{Console, Detector, Finding, Line};
+use faultline_detect::{Console, Context, Detector, Finding, Line, Origin};
+use faultline_read::{DecodeOptions, LineDecoder};
 use faultline_stress::status::Status;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -161,6 +162,7 @@ pub struct Limits {
 pub struct Watcher {
     limits: Limits,
     console: Console<'static>,
+    decoder: LineDecoder,
     partial: Vec<u8>,
     /// Arrival time of each complete line (index = line number - 1).
     line_times: Vec<f64>,
@@ -180,6 +182,7 @@ impl Watcher {
         Watcher {
             limits,
             console: Detector::shared().console(),
+            decoder: LineDecoder::new(DecodeOptions::default()),
             partial: Vec::new(),
             line_times: Vec::new(),
             first_beat: None,
@@ -239,8 +242,24 @@ impl Watcher {
         if let Some(i) = text.find(STRESS_PREFIX) {
             self.stress_line(now, n, &text[i + STRESS_PREFIX.len()..]);
         }
-        self.console
-            .push(&Line::from_console_text(text, n), &mut self.findings);
+        // The line as `faultline scan` would see it (printk stamp and
+        // caller id read off), so a run's title is the one scan gives its
+        // console.log.
+        let rec = self.decoder.decode(text.as_bytes(), n);
+        let context = match rec.caller_id() {
+            Some(c) => Context::Caller(c),
+            None if rec.uptime.is_some() => Context::Console,
+            None => Context::None,
+        };
+        let line = Line {
+            text: &rec.text,
+            context,
+            origin: Origin::Linux,
+            time: None,
+            uptime: rec.uptime,
+            at: n,
+        };
+        self.console.push(&line, &mut self.findings);
         self.take_findings();
     }
 
@@ -677,6 +696,47 @@ mod tests {
         assert!(v.signature.is_some());
         assert!((v.time_s - 4.5).abs() < 0.3, "{}", v.time_s);
         assert_eq!(v.boot_s, Some(5.0));
+    }
+
+    /// A stall report with printk stamps, as a guest console prints it:
+    /// read as `faultline scan` reads the saved console.log (stamps off),
+    /// so the run's title is the one scan gives.
+    #[test]
+    fn titles_are_the_ones_scan_gives() {
+        let mut w = Watcher::new(limits());
+        boot(&mut w, 3);
+        w.feed(
+            9.0,
+            b"[ 5521.004417] INFO: rcu_sched self-detected stall on CPU
+[ 5521.004421] \t2-...: (21000 ticks this GP) idle=9e3/140000000000001/0 softirq=88123/88123 fqs=5201 
+[ 5521.004424] \t (t=21001 jiffies g=77123 c=77122 q=1923)
+[ 5521.004427] Task dump for CPU 2:
+[ 5521.004428] fio             R  running task        0  4411   4400 0x00000008
+[ 5521.004431] Call Trace:
+[ 5521.004433]  <IRQ>  [<ffffffff810c5c48>] sched_show_task+0xa8/0x110
+[ 5521.004440]  [<ffffffff810c97b9>] dump_cpu_task+0x39/0x70
+[ 5521.004444]  [<ffffffff81140b70>] rcu_dump_cpu_stacks+0x90/0xd0
+[ 5521.004448]  [<ffffffff811442f2>] rcu_check_callbacks+0x442/0x730
+[ 5521.004451]  [<ffffffff810a2a27>] update_process_times+0x47/0x80
+[ 5521.004455]  [<ffffffff810f35f0>] tick_sched_handle.isra.13+0x30/0x40
+[ 5521.004458]  [<ffffffff810f3629>] tick_sched_timer+0x39/0x80
+[ 5521.004461]  [<ffffffff810bb0f2>] __hrtimer_run_queues+0xd2/0x260
+[ 5521.004464]  [<ffffffff810bb690>] hrtimer_interrupt+0xb0/0x1e0
+[ 5521.004468]  [<ffffffff8104d017>] local_apic_timer_interrupt+0x37/0x60
+[ 5521.004472]  [<ffffffff8169bdcf>] smp_apic_timer_interrupt+0x3f/0x60
+[ 5521.004476]  [<ffffffff8169a29d>] apic_timer_interrupt+0x6d/0x80
+[ 5521.004478]  <EOI>  [<ffffffff812f4d1b>] blk_mq_queue_tag_busy_iter+0x5b/0xd0
+[ 5521.004485]  [<ffffffff812f0e70>] blk_mq_in_flight+0x30/0x40
+[ 5521.004488]  [<ffffffff81301c1d>] part_round_stats+0x4d/0x70
+[ 5521.004491]  [<ffffffff812eaf9a>] blk_account_io_done+0x7a/0x140
+",
+        );
+        w.stopped(10.0);
+        let (title, _) = w.crash_title().expect("a report");
+        assert_eq!(
+            title,
+            "INFO: rcu detected stall in blk_mq_queue_tag_busy_iter"
+        );
     }
 
     #[test]

@@ -167,6 +167,15 @@ pub struct Record<'a> {
 }
 
 impl Record<'_> {
+    /// The printk caller id of the line (`T123` a task, `C1` a CPU), when
+    /// its context is one (a vmkernel `cpu2:2185` is not).
+    pub fn caller_id(&self) -> Option<&str> {
+        self.context.as_deref().filter(|c| {
+            let b = c.as_bytes();
+            b.len() >= 2 && (b[0] == b'T' || b[0] == b'C') && b[1..].iter().all(u8::is_ascii_digit)
+        })
+    }
+
     /// Detaches the record from the line it was decoded from.
     pub fn into_owned(self) -> Record<'static> {
         fn own(c: Cow<'_, str>) -> Cow<'static, str> {

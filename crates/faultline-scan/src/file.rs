@@ -405,7 +405,7 @@ impl<'d> State<'d> {
             }
             return;
         }
-        let caller = rec.context.as_deref().filter(|c| is_caller_id(c));
+        let caller = rec.caller_id();
         let context = match caller {
             Some(id) => Context::Caller(id),
             None if rec.uptime.is_some() && origin == Origin::Linux => Context::Console,
@@ -542,12 +542,6 @@ fn back_lines(region: &[u8], floor: usize, line_start: usize, n: usize) -> usize
         at = memchr::memrchr(b'\n', &region[floor..at - 1]).map_or(floor, |i| floor + i + 1);
     }
     at
-}
-
-/// printk caller ids: `T123` (task) or `C1` (CPU).
-fn is_caller_id(c: &str) -> bool {
-    let b = c.as_bytes();
-    b.len() >= 2 && (b[0] == b'T' || b[0] == b'C') && b[1..].iter().all(u8::is_ascii_digit)
 }
 
 /// Which dialect a line is in, from its shape and syslog program.
