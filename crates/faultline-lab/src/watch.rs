@@ -707,28 +707,16 @@ mod tests {
         boot(&mut w, 3);
         w.feed(
             9.0,
-            b"[ 5521.004417] INFO: rcu_sched self-detected stall on CPU
-[ 5521.004421] \t2-...: (21000 ticks this GP) idle=9e3/140000000000001/0 softirq=88123/88123 fqs=5201 
-[ 5521.004424] \t (t=21001 jiffies g=77123 c=77122 q=1923)
-[ 5521.004427] Task dump for CPU 2:
-[ 5521.004428] fio             R  running task        0  4411   4400 0x00000008
-[ 5521.004431] Call Trace:
-[ 5521.004433]  <IRQ>  [<ffffffff810c5c48>] sched_show_task+0xa8/0x110
-[ 5521.004440]  [<ffffffff810c97b9>] dump_cpu_task+0x39/0x70
-[ 5521.004444]  [<ffffffff81140b70>] rcu_dump_cpu_stacks+0x90/0xd0
-[ 5521.004448]  [<ffffffff811442f2>] rcu_check_callbacks+0x442/0x730
-[ 5521.004451]  [<ffffffff810a2a27>] update_process_times+0x47/0x80
-[ 5521.004455]  [<ffffffff810f35f0>] tick_sched_handle.isra.13+0x30/0x40
-[ 5521.004458]  [<ffffffff810f3629>] tick_sched_timer+0x39/0x80
-[ 5521.004461]  [<ffffffff810bb0f2>] __hrtimer_run_queues+0xd2/0x260
-[ 5521.004464]  [<ffffffff810bb690>] hrtimer_interrupt+0xb0/0x1e0
-[ 5521.004468]  [<ffffffff8104d017>] local_apic_timer_interrupt+0x37/0x60
-[ 5521.004472]  [<ffffffff8169bdcf>] smp_apic_timer_interrupt+0x3f/0x60
-[ 5521.004476]  [<ffffffff8169a29d>] apic_timer_interrupt+0x6d/0x80
-[ 5521.004478]  <EOI>  [<ffffffff812f4d1b>] blk_mq_queue_tag_busy_iter+0x5b/0xd0
-[ 5521.004485]  [<ffffffff812f0e70>] blk_mq_in_flight+0x30/0x40
-[ 5521.004488]  [<ffffffff81301c1d>] part_round_stats+0x4d/0x70
-[ 5521.004491]  [<ffffffff812eaf9a>] blk_account_io_done+0x7a/0x140
+            b"[  812.100001] INFO: rcu_sched self-detected stall on CPU
+[  812.100002] \t1-...: (20999 ticks this GP) idle=1f3/140000000000001/0 softirq=4410/4410 fqs=5243
+[  812.100003] Task dump for CPU 1:
+[  812.100004] faultline       R  running task        0   131    101 0x00000008
+[  812.100005] Call Trace:
+[  812.100006]  <IRQ>  [<ffffffff810c5c48>] sched_show_task+0xa8/0x110
+[  812.100007]  [<ffffffff8169bdcf>] smp_apic_timer_interrupt+0x3f/0x60
+[  812.100008]  [<ffffffff8169a29d>] apic_timer_interrupt+0x6d/0x80
+[  812.100009]  <EOI>  [<ffffffff812f4d1b>] blk_mq_queue_tag_busy_iter+0x5b/0xd0
+[  812.100010]  [<ffffffff812f0e70>] blk_mq_in_flight+0x30/0x40
 ",
         );
         w.stopped(10.0);
