@@ -141,7 +141,11 @@ impl Detector {
         Console::new(self)
     }
 
-    /// Convenience for tests and small inputs: every finding in a text.
+    /// Convenience for tests and small inputs: every finding in a text whose
+    /// lines are plain messages (see [`Line::from_console_text`]). Stamped
+    /// console output goes through faultline-read's decoder first, as
+    /// `faultline scan` and the lab's watcher do: frames of old `[<addr>]`
+    /// traces are not found behind a printk stamp.
     pub fn scan_text(&self, text: &str) -> (Vec<CrashReport>, Vec<NotableEvent>) {
         let mut console = self.console();
         let mut out = Vec::new();
